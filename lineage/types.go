@@ -2,6 +2,8 @@ package lineage
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -133,8 +135,13 @@ const TagLatest = "latest"
 // URI "<project>/<uid>", Owner its user) or, for a log outside any run, the
 // project (Kind "project", Name the project).
 type Producer struct {
-	Kind  string `json:"kind"`
-	Name  string `json:"name"`
-	URI   string `json:"uri,omitempty"`
-	Owner string `json:"owner,omitempty"`
+	Kind  string `json:"kind" yaml:"kind"`
+	Name  string `json:"name" yaml:"name"`
+	URI   string `json:"uri,omitempty" yaml:"uri,omitempty"`
+	Owner string `json:"owner,omitempty" yaml:"owner,omitempty"`
+}
+
+// SortLabels orders labels by key, for stable output.
+func SortLabels(ls []Label) {
+	slices.SortFunc(ls, func(a, b Label) int { return strings.Compare(a.Key, b.Key) })
 }

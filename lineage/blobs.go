@@ -1,0 +1,86 @@
+package lineage
+
+import (
+	"context"
+	"io"
+	"net/url"
+	"strings"
+)
+
+// BlobInfo describes stored content.
+type BlobInfo struct {
+	Size int64
+	Hash string // "sha256:<hex>"
+}
+
+// Blob is open content: read it, then Close it. Seeker is non-nil when the
+// backend can seek (local files), so HTTP range requests can be served.
+type Blob struct {
+	io.ReadCloser
+	Size   int64
+	Seeker io.ReadSeeker
+}
+
+// Blobs stores content at data-store URLs (file:///…, gs://…) or absolute
+// local paths. Implementations normalise a missing object to ENOTFOUND.
+type Blobs interface {
+	// Put streams r to location, hashing on the way. It fails with ELIMIT
+	// once more than limit bytes arrive (limit <= 0: no limit), and on any
+	// failure leaves nothing new at location. It returns once the content is
+	// durable.
+	Put(ctx context.Context, location string, r io.Reader, limit int64) (BlobInfo, error)
+	Open(ctx context.Context, location string) (Blob, error)
+	Delete(ctx context.Context, location string) error
+}
+
+// BlobRouter sends each location to the Blobs registered for its scheme;
+// bare absolute paths count as "file".
+type BlobRouter map[string]Blobs
+
+var _ Blobs = BlobRouter(nil)
+
+func (r BlobRouter) route(location string) (Blobs, error) {
+	scheme := "file"
+	if IsURL(location) {
+		u, err := url.Parse(location)
+		if err != nil {
+			return nil, Errorf(EINVALID, "malformed location %q", location)
+		}
+		scheme = strings.ToLower(u.Scheme)
+	}
+	b, ok := r[scheme]
+	if !ok {
+		return nil, Errorf(EINVALID, "no blob store serves %s:// locations on this server", scheme)
+	}
+	return b, nil
+}
+
+// Serves reports whether some store handles location.
+func (r BlobRouter) Serves(location string) bool {
+	_, err := r.route(location)
+	return err == nil
+}
+
+func (r BlobRouter) Put(ctx context.Context, location string, body io.Reader, limit int64) (BlobInfo, error) {
+	b, err := r.route(location)
+	if err != nil {
+		return BlobInfo{}, err
+	}
+	return b.Put(ctx, location, body, limit)
+}
+
+func (r BlobRouter) Open(ctx context.Context, location string) (Blob, error) {
+	b, err := r.route(location)
+	if err != nil {
+		return Blob{}, err
+	}
+	return b.Open(ctx, location)
+}
+
+func (r BlobRouter) Delete(ctx context.Context, location string) error {
+	b, err := r.route(location)
+	if err != nil {
+		return err
+	}
+	return b.Delete(ctx, location)
+}

@@ -1,0 +1,100 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/artigraph/artigraph/graph/model"
+	"github.com/artigraph/artigraph/lineage"
+)
+
+// askedTag is the tag a model's uri carries, if one was asked for.
+func askedTag(m *model.ArtifactVersion) string {
+	if u, err := lineage.ParseURI(m.URI); err == nil && u.Tag != lineage.TagLatest {
+		return u.Tag
+	}
+	return ""
+}
+
+// farUIDs are the uids at the far ends of edges seen from dir.
+func farUIDs(es []lineage.Edge, dir lineage.EdgeDirection) []string {
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		if dir == lineage.Outgoing {
+			out = append(out, e.To.UID)
+		} else {
+			out = append(out, e.From.UID)
+		}
+	}
+	return out
+}
+
+// links answers links (Outgoing) and linkedFrom (Incoming).
+func (r *Resolver) links(ctx context.Context, obj *model.ArtifactVersion, dir lineage.EdgeDirection) ([]*model.ArtifactLink, error) {
+	es, err := r.edgesOf(ctx, lineage.VersionNode(obj.Domain), dir, lineage.RelLinksTo)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := r.versionsByUID(ctx, farUIDs(es, dir))
+	if err != nil {
+		return nil, err
+	}
+	byUID := make(map[string]lineage.Version, len(vs))
+	for _, v := range vs {
+		byUID[v.UID] = v
+	}
+	out := make([]*model.ArtifactLink, 0, len(es))
+	for i, uid := range farUIDs(es, dir) {
+		if v, ok := byUID[uid]; ok {
+			out = append(out, &model.ArtifactLink{Relation: es[i].Name, Target: toVersion(v, "")})
+		}
+	}
+	return out, nil
+}
+
+// runEdges answers a run's inputs (CONSUMED) and outputs (PRODUCED).
+func (r *Resolver) runEdges(ctx context.Context, obj *model.Run, rel lineage.Relation) ([]*model.ArtifactVersion, error) {
+	es, err := r.edgesOf(ctx, lineage.RunNode(obj.Domain.Key()), lineage.Outgoing, rel)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := r.versionsByUID(ctx, farUIDs(es, lineage.Outgoing))
+	return toVersions(vs), err
+}
+
+// lineageGraph names nodes by canonical uri or run id, as API.md says.
+func (r *Resolver) lineageGraph(ctx context.Context, g lineage.Graph) (*model.LineageGraph, error) {
+	var uids []string
+	for _, n := range g.Nodes {
+		if n.Ref.Type == lineage.NodeArtifact {
+			uids = append(uids, n.Ref.UID)
+		}
+	}
+	vs, err := r.versionsByUID(ctx, uids)
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[lineage.NodeRef]string, len(g.Nodes))
+	for _, v := range vs {
+		ids[lineage.VersionNode(v)] = lineage.CanonicalURI(v, "")
+	}
+	out := &model.LineageGraph{Nodes: make([]*model.LineageNode, 0, len(g.Nodes)),
+		Edges: make([]*model.LineageEdge, 0, len(g.Edges)), Truncated: g.Truncated}
+	for _, n := range g.Nodes {
+		if n.Ref.Type == lineage.NodeRun {
+			ids[n.Ref] = lineage.RunNodeID(lineage.RunKey{Project: n.Ref.Project, UID: n.Ref.UID})
+		}
+		id, ok := ids[n.Ref]
+		if !ok {
+			continue // deleted while we looked
+		}
+		out.Nodes = append(out.Nodes, &model.LineageNode{ID: id, Type: string(n.Ref.Type), Depth: n.Depth, Ref: n.Ref})
+	}
+	for _, e := range g.Edges {
+		from, ok1 := ids[e.From]
+		to, ok2 := ids[e.To]
+		if ok1 && ok2 {
+			out.Edges = append(out.Edges, &model.LineageEdge{From: from, To: to, Relation: string(e.Relation)})
+		}
+	}
+	return out, nil
+}

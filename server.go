@@ -1,0 +1,205 @@
+// Command artigraph serves the Artigraph GraphQL API: artifacts, versions,
+// runs and their lineage, on the embedded store by default.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/artigraph/artigraph/api"
+	"github.com/artigraph/artigraph/lineage"
+	"github.com/artigraph/artigraph/storage/embedded"
+	"github.com/artigraph/artigraph/storage/fs"
+)
+
+// Config is everything the server reads from flags and the environment.
+type Config struct {
+	Addr           string
+	DataDir        string
+	ArtifactPath   string
+	CORSOrigins    []string
+	MaxQueryDepth  int
+	MaxComplexity  int
+	MaxUploadBytes int64
+	MaxLineage     int
+	RequestTimeout time.Duration
+	ShutdownGrace  time.Duration
+	LogFormat      string
+}
+
+// parseConfig reads flags, each defaulting to its ARTIGRAPH_* variable.
+func parseConfig(args []string, getenv func(string) string) (Config, error) {
+	fset := flag.NewFlagSet("artigraph", flag.ContinueOnError)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	envInt := func(name string, def int64) int64 {
+		if n, err := strconv.ParseInt(getenv(name), 10, 64); err == nil {
+			return n
+		}
+		return def
+	}
+	var c Config
+	var origins string
+	fset.StringVar(&c.Addr, "addr", env("ARTIGRAPH_ADDR", "127.0.0.1:8080"), "listen address (ARTIGRAPH_ADDR)")
+	fset.StringVar(&c.DataDir, "data-dir", env("ARTIGRAPH_DATA_DIR", "./data"), "embedded store and default blob directory (ARTIGRAPH_DATA_DIR)")
+	fset.StringVar(&c.ArtifactPath, "artifact-path", env("ARTIGRAPH_ARTIFACT_PATH", ""), "server-level artifact path, e.g. gs://bucket/prefix or file:///dir (ARTIGRAPH_ARTIFACT_PATH)")
+	fset.StringVar(&origins, "cors-origins", env("ARTIGRAPH_CORS_ORIGINS", ""), "comma-separated origins allowed by CORS; none by default (ARTIGRAPH_CORS_ORIGINS)")
+	fset.IntVar(&c.MaxQueryDepth, "max-query-depth", int(envInt("ARTIGRAPH_MAX_QUERY_DEPTH", 10)), "deepest GraphQL field nesting (ARTIGRAPH_MAX_QUERY_DEPTH)")
+	fset.IntVar(&c.MaxComplexity, "max-complexity", int(envInt("ARTIGRAPH_MAX_COMPLEXITY", 50000)), "GraphQL complexity budget per operation (ARTIGRAPH_MAX_COMPLEXITY)")
+	fset.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", envInt("ARTIGRAPH_MAX_UPLOAD_BYTES", 1<<30), "largest upload or body (ARTIGRAPH_MAX_UPLOAD_BYTES)")
+	fset.IntVar(&c.MaxLineage, "max-lineage-depth", int(envInt("ARTIGRAPH_MAX_LINEAGE_DEPTH", 10)), "deepest lineage/impact traversal (ARTIGRAPH_MAX_LINEAGE_DEPTH)")
+	fset.DurationVar(&c.RequestTimeout, "request-timeout", 60*time.Second, "deadline of each GraphQL request")
+	fset.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish after SIGTERM")
+	fset.StringVar(&c.LogFormat, "log-format", env("ARTIGRAPH_LOG_FORMAT", "text"), "text or json (ARTIGRAPH_LOG_FORMAT)")
+	if err := fset.Parse(args); err != nil {
+		return Config{}, err
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
+	if c.ArtifactPath != "" {
+		if err := lineage.ValidateArtifactPath(strings.NewReplacer("{{project}}", "p", "{{run.uid}}", "u").Replace(c.ArtifactPath)); err != nil {
+			return Config{}, fmt.Errorf("--artifact-path: %w", err)
+		}
+	}
+	if c.MaxQueryDepth < 1 || c.MaxLineage < 1 || c.MaxComplexity < 1 {
+		return Config{}, errors.New("limits must be positive")
+	}
+	return c, nil
+}
+
+// Main is the running server: its stores and HTTP server.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+	Store  lineage.Store
+	HTTP   *http.Server
+	ln     net.Listener
+}
+
+// Open opens the stores and binds the listen address.
+func Open(c Config, log *slog.Logger) (*Main, error) {
+	dataDir, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, err
+	}
+	store, err := embedded.Open(filepath.Join(dataDir, "artigraph.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open embedded store: %w", err)
+	}
+	roots := []string{dataDir}
+	if p := localRoot(c.ArtifactPath); p != "" {
+		roots = append(roots, p)
+	}
+	blobs, err := fs.New(roots...)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	cfg := lineage.DefaultConfig()
+	cfg.ServerArtifactPath = c.ArtifactPath
+	cfg.DefaultArtifactPath = filepath.Join(dataDir, "artifacts") + "/{{project}}"
+	cfg.MaxUploadBytes = c.MaxUploadBytes
+	cfg.MaxLineageDepth = c.MaxLineage
+	svc := lineage.NewService(store, lineage.BlobRouter{"file": blobs}, cfg)
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	h := api.New(api.Options{Service: svc, Logger: log, AllowedOrigins: c.CORSOrigins,
+		MaxQueryDepth: c.MaxQueryDepth, MaxComplexity: c.MaxComplexity, MaxUploadBytes: c.MaxUploadBytes,
+		RequestTimeout: c.RequestTimeout})
+	return &Main{Config: c, Log: log, Store: store, ln: ln,
+		HTTP: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}, nil
+}
+
+// localRoot is the directory a file:// or absolute server artifact path
+// names, up to its first template: blobs may be written there too.
+func localRoot(p string) string {
+	p = strings.TrimPrefix(p, "file://")
+	if !strings.HasPrefix(p, "/") {
+		return ""
+	}
+	if i := strings.Index(p, "{{"); i >= 0 {
+		p = p[:i]
+	}
+	return filepath.Clean(p)
+}
+
+// Addr is the bound address (useful with port 0).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Run serves until ctx ends, then lets in-flight requests finish.
+func (m *Main) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.HTTP.Serve(m.ln) }()
+	m.Log.Info("artigraph listening", "addr", "http://"+m.Addr(), "graphiql", "http://"+m.Addr()+"/graphiql",
+		"data_dir", m.Config.DataDir)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	m.Log.Info("shutting down: finishing in-flight requests", "grace", m.Config.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
+	defer cancel()
+	return m.HTTP.Shutdown(sctx)
+}
+
+// Close releases the stores.
+func (m *Main) Close() error { return m.Store.Close() }
+
+func main() {
+	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "artigraph:", err)
+		os.Exit(2)
+	}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	log := slog.New(h)
+	m, err := Open(cfg, log)
+	if err != nil {
+		log.Error("start failed", "err", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("server failed", "err", err)
+		m.Close()
+		os.Exit(1)
+	}
+	if err := m.Close(); err != nil {
+		log.Error("close failed", "err", err)
+		os.Exit(1)
+	}
+}

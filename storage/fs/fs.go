@@ -1,0 +1,175 @@
+// Package fs stores blobs on the local filesystem, confined to a set of root
+// directories so that a client-chosen artifact path cannot reach the rest of
+// the server's disk.
+package fs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/artigraph/artigraph/lineage"
+)
+
+// Store keeps blobs as files under Roots.
+type Store struct {
+	roots []string
+}
+
+var _ lineage.Blobs = (*Store)(nil)
+
+// New returns a Store that reads and writes only under the given directories.
+func New(roots ...string) (*Store, error) {
+	s := &Store{}
+	for _, r := range roots {
+		abs, err := filepath.Abs(r)
+		if err != nil {
+			return nil, fmt.Errorf("blob root %q: %w", r, err)
+		}
+		s.roots = append(s.roots, filepath.Clean(abs))
+	}
+	if len(s.roots) == 0 {
+		return nil, errors.New("fs blob store needs at least one root")
+	}
+	return s, nil
+}
+
+// LocalPath turns a location (an absolute path or a file:/// URL) into a
+// path under one of the roots.
+func (s *Store) LocalPath(location string) (string, error) {
+	p := location
+	if lineage.IsURL(location) {
+		u, err := url.Parse(location)
+		if err != nil || u.Scheme != "file" || u.Host != "" {
+			return "", lineage.Errorf(lineage.EINVALID, "%q is not a local file location", location)
+		}
+		p = u.Path
+	}
+	if !filepath.IsAbs(p) {
+		return "", lineage.Errorf(lineage.EINVALID, "%q is not an absolute path", location)
+	}
+	clean := filepath.Clean(p)
+	for _, r := range s.roots {
+		if clean != r && strings.HasPrefix(clean, r+string(filepath.Separator)) {
+			return clean, nil
+		}
+	}
+	return "", lineage.Errorf(lineage.EFORBIDDEN, "%q is outside the directories this server may use for blobs", location)
+}
+
+// Put writes to a temporary file beside the target, fsyncs it, renames it
+// into place and fsyncs the directory: readers see the old content or the
+// whole new content, and an acknowledged write survives a crash.
+func (s *Store) Put(ctx context.Context, location string, r io.Reader, limit int64) (info lineage.BlobInfo, err error) {
+	path, err := s.LocalPath(location)
+	if err != nil {
+		return info, err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return info, err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return info, err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	src := r
+	if limit > 0 {
+		src = io.LimitReader(r, limit+1)
+	}
+	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, src})
+	if err != nil {
+		return info, err
+	}
+	if limit > 0 && n > limit {
+		return info, lineage.Errorf(lineage.ELIMIT, "content is larger than the upload limit of %d bytes", limit)
+	}
+	if err = tmp.Sync(); err != nil {
+		return info, err
+	}
+	if err = tmp.Close(); err != nil {
+		return info, err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return info, err
+	}
+	if err = syncDir(dir); err != nil {
+		return info, err
+	}
+	return lineage.BlobInfo{Size: n, Hash: "sha256:" + hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+func (s *Store) Open(ctx context.Context, location string) (lineage.Blob, error) {
+	path, err := s.LocalPath(location)
+	if err != nil {
+		return lineage.Blob{}, err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return lineage.Blob{}, lineage.Errorf(lineage.ENOTFOUND, "no content at %s", location)
+	} else if err != nil {
+		return lineage.Blob{}, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return lineage.Blob{}, err
+	}
+	if st.IsDir() {
+		f.Close()
+		return lineage.Blob{}, lineage.Errorf(lineage.EINVALID, "%s is a directory", location)
+	}
+	return lineage.Blob{ReadCloser: f, Size: st.Size(), Seeker: f}, nil
+}
+
+func (s *Store) Delete(ctx context.Context, location string) error {
+	path, err := s.LocalPath(location)
+	if err != nil {
+		return err
+	}
+	err = os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return lineage.Errorf(lineage.ENOTFOUND, "no content at %s", location)
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// ctxReader stops a copy when the request is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
