@@ -26,8 +26,10 @@ type loaders struct {
 	edges    *dataloadgen.Loader[edgeKey, []lineage.Edge]
 }
 
-// loaderWait is how long a loader collects keys before it calls the store.
-const loaderWait = 250 * time.Microsecond
+// loaderWait is how long a loader collects keys before it calls the store:
+// long enough for gqlgen to start the resolvers of a whole list on a busy
+// machine, short against a request.
+const loaderWait = 2 * time.Millisecond
 
 func newLoaders(store lineage.Store) *loaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait)}
