@@ -249,7 +249,12 @@ func TestVersionsAndTags(t *testing.T) {
 		t.Fatal("new content kept the uid")
 	}
 	tagsOf := func(uri string) []string {
-		var out struct{ Artifact struct{ UID string; Tags []string } }
+		var out struct {
+			Artifact struct {
+				UID  string
+				Tags []string
+			}
+		}
 		s.mustDo(t, `query($u: String!) { artifact(uri: $u) { uid tags } }`, map[string]any{"u": uri}, &out)
 		return out.Artifact.Tags
 	}
@@ -262,7 +267,12 @@ func TestVersionsAndTags(t *testing.T) {
 		t.Fatalf("v1 tags %v", got)
 	}
 	// Moving "prod" to v2 leaves exactly one holder.
-	var moved struct{ TagArtifact struct{ UID, URI string; Tags []string } }
+	var moved struct {
+		TagArtifact struct {
+			UID, URI string
+			Tags     []string
+		}
+	}
 	s.mustDo(t, fmt.Sprintf(`mutation { tagArtifact(uri: "store://models/p/m^%s", tag: "prod") { uid uri tags } }`, v2), nil, &moved)
 	if moved.TagArtifact.UID != v2 || !contains(moved.TagArtifact.Tags, "prod") || !strings.Contains(moved.TagArtifact.URI, ":prod^") {
 		t.Fatalf("tag: %+v", moved.TagArtifact)
@@ -304,8 +314,14 @@ func TestPaginationAndSearch(t *testing.T) {
 	for pages := 0; ; pages++ {
 		var out struct {
 			Artifacts struct {
-				Edges      []struct{ Cursor string; Node struct{ Key string } }
-				PageInfo   struct{ HasNextPage bool; EndCursor string }
+				Edges []struct {
+					Cursor string
+					Node   struct{ Key string }
+				}
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   string
+				}
 				TotalCount int
 			}
 		}
@@ -556,7 +572,10 @@ func TestDataloadersBoundStoreCalls(t *testing.T) {
 		Artifacts struct {
 			Edges []struct {
 				Node struct {
-					Run     *struct{ Name string; Inputs []struct{ Key string } }
+					Run *struct {
+						Name   string
+						Inputs []struct{ Key string }
+					}
 					Sources []struct{ Key string }
 				}
 			}

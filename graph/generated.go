@@ -37,6 +37,7 @@ type ResolverRoot interface {
 	Pipeline() PipelineResolver
 	Query() QueryResolver
 	Run() RunResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -215,6 +216,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Subscription struct {
+		ArtifactLogged func(childComplexity int, project string) int
+	}
+
 	User struct {
 		Name func(childComplexity int) int
 	}
@@ -266,6 +271,9 @@ type QueryResolver interface {
 type RunResolver interface {
 	Inputs(ctx context.Context, obj *model.Run) ([]*model.ArtifactVersion, error)
 	Outputs(ctx context.Context, obj *model.Run) ([]*model.ArtifactVersion, error)
+}
+type SubscriptionResolver interface {
+	ArtifactLogged(ctx context.Context, project string) (<-chan *model.ArtifactVersion, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1059,6 +1067,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RunEdge.Node(childComplexity), true
 
+	case "Subscription.artifactLogged":
+		if e.ComplexityRoot.Subscription.ArtifactLogged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_artifactLogged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ArtifactLogged(childComplexity, args["project"].(string)), true
+
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break
@@ -1127,6 +1147,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1889,6 +1926,17 @@ Send the operation as a ` + "`" + `multipart/form-data` + "`" + ` POST with ` + 
 one part per file.
 """
 scalar Upload
+`, BuiltIn: false},
+	{Name: "../schema/subscriptions.graphqls", Input: `"""
+Live updates, over the ` + "`" + `graphql-transport-ws` + "`" + ` websocket protocol on ` + "`" + `/graphql` + "`" + `.
+"""
+type Subscription {
+  """
+  Every version logged (or imported) in the project from now on, as it is committed.
+  Identical retries that return an existing version are not repeated.
+  """
+  artifactLogged(project: String!): ArtifactVersion!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2730,6 +2778,20 @@ func (ec *executionContext) field_Query_runs_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_artifactLogged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "project",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["project"] = arg0
 	return args, nil
 }
 
@@ -6083,6 +6145,50 @@ func (ec *executionContext) fieldContext_RunEdge_node(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_artifactLogged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_artifactLogged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ArtifactLogged(ctx, fc.Args["project"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtifactVersion) graphql.Marshaler {
+			return ec.marshalNArtifactVersion2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐArtifactVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_artifactLogged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArtifactVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_artifactLogged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9024,6 +9130,26 @@ func (ec *executionContext) _RunEdge(ctx context.Context, sel ast.SelectionSet, 
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "artifactLogged":
+		return ec._Subscription_artifactLogged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userImplementors = []string{"User"}

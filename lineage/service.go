@@ -45,6 +45,8 @@ type Service struct {
 	Blobs  Blobs
 	Config Config
 	Now    func() time.Time
+	// Events receives every newly committed version.
+	Events Broker
 }
 
 // NewService returns a Service with the given parts.
@@ -366,7 +368,10 @@ func (s *Service) LogArtifact(ctx context.Context, req LogRequest) (Version, err
 	if req.Tag != "" && req.Tag != TagLatest {
 		tags = []string{req.Tag}
 	}
-	out, _, err := s.Store.PutVersion(ctx, VersionWrite{Version: v, Tags: tags, Sources: dedupe(sourceUIDs), Links: links})
+	out, created, err := s.Store.PutVersion(ctx, VersionWrite{Version: v, Tags: tags, Sources: dedupe(sourceUIDs), Links: links})
+	if err == nil && created {
+		s.Events.Publish(out)
+	}
 	return out, err
 }
 

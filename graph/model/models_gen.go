@@ -424,6 +424,10 @@ type StartRunInput struct {
 	Inputs []string `json:"inputs,omitempty"`
 }
 
+// Live updates, over the `graphql-transport-ws` websocket protocol on `/graphql`.
+type Subscription struct {
+}
+
 // A person or service account that ran a job or owns an artifact.
 type User struct {
 	// The user's name, as the client reported it.
