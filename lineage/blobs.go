@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // BlobInfo describes stored content.
@@ -30,7 +31,27 @@ type Blobs interface {
 	// durable.
 	Put(ctx context.Context, location string, r io.Reader, limit int64) (BlobInfo, error)
 	Open(ctx context.Context, location string) (Blob, error)
+	// OpenRange reads length bytes from offset (length < 0: to the end).
+	OpenRange(ctx context.Context, location string, offset, length int64) (io.ReadCloser, error)
 	Delete(ctx context.Context, location string) error
+	// List calls fn for every blob whose location starts with prefix (a
+	// directory-like location), including partial uploads a crash left
+	// behind, so that garbage collection can find orphans.
+	List(ctx context.Context, prefix string, fn func(BlobEntry) error) error
+}
+
+// BlobEntry is one listed blob.
+type BlobEntry struct {
+	Location string
+	Size     int64
+	Updated  time.Time
+}
+
+// URLSigner is implemented by blob stores that can hand out time-limited
+// URLs (GCS V4 signing), so clients fetch large content from the store
+// directly.
+type URLSigner interface {
+	SignedURL(ctx context.Context, location string, expires time.Duration) (string, error)
 }
 
 // BlobRouter sends each location to the Blobs registered for its scheme;
@@ -75,6 +96,36 @@ func (r BlobRouter) Open(ctx context.Context, location string) (Blob, error) {
 		return Blob{}, err
 	}
 	return b.Open(ctx, location)
+}
+
+func (r BlobRouter) OpenRange(ctx context.Context, location string, offset, length int64) (io.ReadCloser, error) {
+	b, err := r.route(location)
+	if err != nil {
+		return nil, err
+	}
+	return b.OpenRange(ctx, location, offset, length)
+}
+
+func (r BlobRouter) List(ctx context.Context, prefix string, fn func(BlobEntry) error) error {
+	b, err := r.route(prefix)
+	if err != nil {
+		return err
+	}
+	return b.List(ctx, prefix, fn)
+}
+
+// SignedURL signs location if its store can; ok is false when it cannot.
+func (r BlobRouter) SignedURL(ctx context.Context, location string, expires time.Duration) (url string, ok bool, err error) {
+	b, err := r.route(location)
+	if err != nil {
+		return "", false, nil
+	}
+	s, can := b.(URLSigner)
+	if !can {
+		return "", false, nil
+	}
+	url, err = s.SignedURL(ctx, location, expires)
+	return url, err == nil, err
 }
 
 func (r BlobRouter) Delete(ctx context.Context, location string) error {

@@ -137,6 +137,78 @@ func (s *Store) Open(ctx context.Context, location string) (lineage.Blob, error)
 	return lineage.Blob{ReadCloser: f, Size: st.Size(), Seeker: f}, nil
 }
 
+func (s *Store) OpenRange(ctx context.Context, location string, offset, length int64) (io.ReadCloser, error) {
+	b, err := s.Open(ctx, location)
+	if err != nil {
+		return nil, err
+	}
+	if offset < 0 || offset > b.Size {
+		b.Close()
+		return nil, lineage.Errorf(lineage.EINVALID, "range starts at %d, outside %d bytes", offset, b.Size)
+	}
+	if _, err := b.Seeker.Seek(offset, io.SeekStart); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if length < 0 {
+		return b, nil
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(b, length), b}, nil
+}
+
+// List walks the files under prefix (a directory), temporary files of
+// interrupted writes included. A missing directory lists nothing.
+func (s *Store) List(ctx context.Context, prefix string, fn func(lineage.BlobEntry) error) error {
+	dir, err := s.LocalPath(strings.TrimRight(prefix, "/") + "/.")
+	if err != nil {
+		// The prefix may be a root itself, which LocalPath refuses as a blob.
+		dir, err = s.rootPath(prefix)
+		if err != nil {
+			return err
+		}
+	}
+	asURL := strings.HasPrefix(prefix, "file://")
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil // removed while we walked
+		}
+		loc := p
+		if asURL {
+			loc = "file://" + p
+		}
+		return fn(lineage.BlobEntry{Location: loc, Size: info.Size(), Updated: info.ModTime()})
+	})
+	return err
+}
+
+// rootPath accepts exactly one of the roots.
+func (s *Store) rootPath(location string) (string, error) {
+	p := strings.TrimPrefix(location, "file://")
+	clean := filepath.Clean(p)
+	for _, r := range s.roots {
+		if clean == r {
+			return clean, nil
+		}
+	}
+	return "", lineage.Errorf(lineage.EFORBIDDEN, "%q is outside the directories this server may use for blobs", location)
+}
+
 func (s *Store) Delete(ctx context.Context, location string) error {
 	path, err := s.LocalPath(location)
 	if err != nil {

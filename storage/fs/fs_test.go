@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -132,5 +133,50 @@ func TestConfinedToRoots(t *testing.T) {
 	}
 	if _, err := os.Stat(outside); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("a file was written outside the root")
+	}
+}
+
+func TestOpenRangeAndList(t *testing.T) {
+	ctx := context.Background()
+	s, root := newStore(t)
+	s.Put(ctx, root+"/p/a.txt", strings.NewReader("0123456789"), 0)
+	s.Put(ctx, root+"/p/sub/b.txt", strings.NewReader("xy"), 0)
+	for _, c := range []struct {
+		off, n int64
+		want   string
+	}{{0, 3, "012"}, {7, -1, "789"}, {9, 5, "9"}, {10, -1, ""}} {
+		r, err := s.OpenRange(ctx, root+"/p/a.txt", c.off, c.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if string(got) != c.want {
+			t.Errorf("OpenRange(%d, %d) = %q, want %q", c.off, c.n, got, c.want)
+		}
+	}
+	if _, err := s.OpenRange(ctx, root+"/p/a.txt", 11, 1); lineage.ErrorCode(err) != lineage.EINVALID {
+		t.Errorf("range past the end: %v", err)
+	}
+	var got []string
+	if err := s.List(ctx, root, func(e lineage.BlobEntry) error {
+		got = append(got, strings.TrimPrefix(e.Location, root)+":"+fmt.Sprint(e.Size))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "/p/a.txt:10,/p/sub/b.txt:2" {
+		t.Fatalf("List = %v", got)
+	}
+	got = nil
+	s.List(ctx, "file://"+root+"/p/sub", func(e lineage.BlobEntry) error { got = append(got, e.Location); return nil })
+	if len(got) != 1 || got[0] != "file://"+root+"/p/sub/b.txt" {
+		t.Fatalf("List(file URL) = %v", got)
+	}
+	if err := s.List(ctx, root+"/missing", func(lineage.BlobEntry) error { return nil }); err != nil {
+		t.Fatalf("List of a missing directory: %v", err)
+	}
+	if err := s.List(ctx, "/etc", func(lineage.BlobEntry) error { return nil }); lineage.ErrorCode(err) != lineage.EFORBIDDEN {
+		t.Fatalf("List outside the roots: %v", err)
 	}
 }
