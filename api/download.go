@@ -1,13 +1,18 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/artigraph/artigraph/lineage"
 	"github.com/artigraph/artigraph/mlrunyaml"
@@ -18,6 +23,9 @@ import (
 func ContentPath(v lineage.Version) string {
 	return "/api/v1/artifacts/" + v.Project + "/" + v.UID + "/content"
 }
+
+// UploadPath is where an upload ticket's content is PUT.
+func UploadPath(ticket string) string { return "/api/v1/uploads/" + ticket }
 
 func YAMLPath(v lineage.Version) string {
 	return "/api/v1/artifacts/" + v.Project + "/" + v.UID + "/yaml"
@@ -50,6 +58,12 @@ func (d downloads) content(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if r.URL.Query().Get("verify") == "1" {
+		if err := d.verify(r, v); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+	}
 	b, err := d.svc.Blobs.Open(r.Context(), v.TargetPath)
 	if err != nil {
 		d.fail(w, r, err)
@@ -61,20 +75,113 @@ func (d downloads) content(w http.ResponseWriter, r *http.Request) {
 	if ctype == "" {
 		ctype = "application/octet-stream"
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("X-Content-Type-Options", "nosniff")
 	if v.Hash != "" {
-		w.Header().Set("ETag", strconv.Quote(v.Hash))
+		h.Set("ETag", strconv.Quote(v.Hash))
 	}
 	if b.Seeker != nil {
 		http.ServeContent(w, r, "", v.UpdatedAt, b.Seeker)
 		return
 	}
-	w.Header().Set("Content-Length", strconv.FormatInt(b.Size, 10))
-	if _, err := io.Copy(w, b); err != nil {
+	// Stores without seeking (GCS) serve one byte range by reading only it.
+	h.Set("Accept-Ranges", "bytes")
+	if start, length, ok := singleRange(r.Header.Get("Range"), b.Size); ok {
+		b.Close()
+		rc, err := d.svc.Blobs.OpenRange(r.Context(), v.TargetPath, start, length)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		defer rc.Close()
+		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, b.Size))
+		h.Set("Content-Length", strconv.FormatInt(length, 10))
+		w.WriteHeader(http.StatusPartialContent)
+		d.copy(w, r, rc, v)
+		return
+	}
+	h.Set("Content-Length", strconv.FormatInt(b.Size, 10))
+	d.copy(w, r, b, v)
+}
+
+func (d downloads) copy(w http.ResponseWriter, r *http.Request, src io.Reader, v lineage.Version) {
+	if r.Method == http.MethodHead {
+		return
+	}
+	if _, err := io.Copy(w, src); err != nil {
 		d.log.WarnContext(r.Context(), "download interrupted", "uid", v.UID, "err", err)
 	}
+}
+
+// singleRange parses "bytes=a-b", "bytes=a-" or "bytes=-n" against size.
+// Anything else (several ranges, garbage) is served whole, as RFC 9110 allows.
+func singleRange(header string, size int64) (start, length int64, ok bool) {
+	spec, found := strings.CutPrefix(header, "bytes=")
+	if !found || strings.Contains(spec, ",") {
+		return 0, 0, false
+	}
+	a, b, _ := strings.Cut(spec, "-")
+	switch {
+	case a == "":
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, 0, false
+		}
+		n = min(n, size)
+		return size - n, n, n > 0
+	default:
+		s, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || s < 0 || s >= size {
+			return 0, 0, false
+		}
+		end := size - 1
+		if b != "" {
+			e, err := strconv.ParseInt(b, 10, 64)
+			if err != nil || e < s {
+				return 0, 0, false
+			}
+			end = min(e, size-1)
+		}
+		return s, end - s + 1, true
+	}
+}
+
+// verify reads the content once to check it against the recorded hash.
+func (d downloads) verify(r *http.Request, v lineage.Version) error {
+	if v.Hash == "" {
+		return lineage.Errorf(lineage.EINVALID, "this version has no recorded hash to verify against")
+	}
+	b, err := d.svc.Blobs.Open(r.Context(), v.TargetPath)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, b); err != nil {
+		return err
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != v.Hash {
+		d.log.ErrorContext(r.Context(), "content does not match its hash", "uid", v.UID, "recorded", v.Hash, "actual", got)
+		return lineage.Errorf(lineage.ECONFLICT, "the content at %s no longer matches the recorded hash %s", v.TargetPath, v.Hash)
+	}
+	return nil
+}
+
+// upload streams a PUT body to an upload ticket's target path.
+func (d downloads) upload(w http.ResponseWriter, r *http.Request) {
+	v, err := d.svc.CompleteUpload(r.Context(), r.PathValue("ticket"), r.Body)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	json.NewEncoder(w).Encode(map[string]any{
+		"uri": lineage.CanonicalURI(v, ""), "uid": v.UID, "project": v.Project, "key": v.Key,
+		"size": v.Size, "hash": v.Hash, "targetPath": v.TargetPath, "downloadUrl": ContentPath(v),
+	})
 }
 
 // yaml downloads a version's metadata as MLRun YAML.
@@ -120,5 +227,12 @@ func (d downloads) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	w.Header().Set("X-Error-Code", graphqlCodes[code])
+	if strings.HasPrefix(r.URL.Path, "/api/v1/uploads/") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{
+			"message": lineage.ErrorMessage(err), "code": graphqlCodes[code]}})
+		return
+	}
 	http.Error(w, lineage.ErrorMessage(err), status)
 }

@@ -33,6 +33,7 @@ type Options struct {
 	MaxComplexity  int      // gqlgen complexity budget per operation
 	MaxUploadBytes int64    // multipart request size
 	RequestTimeout time.Duration
+	SignedURLTTL   time.Duration // > 0: downloadUrl is a signed blob-store URL where possible
 }
 
 // New returns the server's whole HTTP handler.
@@ -60,13 +61,14 @@ func New(o Options) http.Handler {
 	d := downloads{svc: o.Service, log: o.Logger}
 	mux.HandleFunc("GET /api/v1/artifacts/{project}/{uid}/content", d.content)
 	mux.HandleFunc("GET /api/v1/artifacts/{project}/{uid}/yaml", d.yaml)
+	mux.HandleFunc("PUT /api/v1/uploads/{ticket}", d.upload)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})
 
 	c := cors.New(cors.Options{
 		AllowedOrigins:   o.AllowedOrigins,
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodOptions},
 		AllowedHeaders:   []string{"Content-Type", "Authorization", "Apollo-Require-Preflight"},
 		AllowCredentials: false,
 	})
@@ -74,7 +76,9 @@ func New(o Options) http.Handler {
 }
 
 func newGraphQL(o Options) http.Handler {
-	cfg := graph.Config{Resolvers: resolvers.New(o.Service, func(v lineage.Version) string { return ContentPath(v) })}
+	root := resolvers.New(o.Service, ContentPath, UploadPath)
+	root.SignedURLTTL = o.SignedURLTTL
+	cfg := graph.Config{Resolvers: root}
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Websocket{

@@ -142,6 +142,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		CreateUpload   func(childComplexity int, input model.LogArtifactInput) int
 		DeleteArtifact func(childComplexity int, uri string, strategy *model.DeletionStrategy) int
 		FinishRun      func(childComplexity int, project string, uid string, state model.RunState) int
 		ImportArtifact func(childComplexity int, yaml string, project *string, newKey *string, tag *string) int
@@ -220,6 +221,12 @@ type ComplexityRoot struct {
 		ArtifactLogged func(childComplexity int, project string) int
 	}
 
+	UploadTicket struct {
+		ExpiresAt  func(childComplexity int) int
+		TargetPath func(childComplexity int) int
+		URL        func(childComplexity int) int
+	}
+
 	User struct {
 		Name func(childComplexity int) int
 	}
@@ -254,6 +261,7 @@ type MutationResolver interface {
 	ImportArtifact(ctx context.Context, yaml string, project *string, newKey *string, tag *string) (*model.ArtifactVersion, error)
 	StartRun(ctx context.Context, input model.StartRunInput) (*model.Run, error)
 	FinishRun(ctx context.Context, project string, uid string, state model.RunState) (*model.Run, error)
+	CreateUpload(ctx context.Context, input model.LogArtifactInput) (*model.UploadTicket, error)
 }
 type PipelineResolver interface {
 	Runs(ctx context.Context, obj *model.Pipeline) ([]*model.Run, error)
@@ -689,6 +697,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelInfo.Parameters(childComplexity), true
 
+	case "Mutation.createUpload":
+		if e.ComplexityRoot.Mutation.CreateUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateUpload(childComplexity, args["input"].(model.LogArtifactInput)), true
 	case "Mutation.deleteArtifact":
 		if e.ComplexityRoot.Mutation.DeleteArtifact == nil {
 			break
@@ -1078,6 +1097,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ArtifactLogged(childComplexity, args["project"].(string)), true
+
+	case "UploadTicket.expiresAt":
+		if e.ComplexityRoot.UploadTicket.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadTicket.ExpiresAt(childComplexity), true
+	case "UploadTicket.targetPath":
+		if e.ComplexityRoot.UploadTicket.TargetPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadTicket.TargetPath(childComplexity), true
+	case "UploadTicket.url":
+		if e.ComplexityRoot.UploadTicket.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadTicket.URL(childComplexity), true
 
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
@@ -1938,6 +1976,28 @@ type Subscription {
   artifactLogged(project: String!): ArtifactVersion!
 }
 `, BuiltIn: false},
+	{Name: "../schema/uploads.graphqls", Input: `"""
+Where to stream a version's content: ` + "`" + `PUT` + "`" + ` the raw bytes to ` + "`" + `url` + "`" + ` (no
+multipart, no size known in advance needed). The server streams them to the
+artifact path while hashing, then commits the version and answers it as JSON.
+"""
+type UploadTicket {
+  "Relative URL to ` + "`" + `PUT` + "`" + ` the content to. One use."
+  url: String!
+  "The ticket is refused after this time."
+  expiresAt: Time!
+  "Where the content will be written."
+  targetPath: String!
+}
+
+extend type Mutation {
+  """
+  Validates a log call whose content is large and returns a ticket to stream it with a plain
+  ` + "`" + `PUT` + "`" + `, which is never buffered in memory or on disk. Give no ` + "`" + `body` + "`" + `, ` + "`" + `file` + "`" + ` or ` + "`" + `targetPath` + "`" + `.
+  """
+  createUpload(input: LogArtifactInput!): UploadTicket!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2243,6 +2303,18 @@ func (ec *executionContext) childFields_RunEdge(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type RunEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_UploadTicket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_UploadTicket_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_UploadTicket_expiresAt(ctx, field)
+	case "targetPath":
+		return ec.fieldContext_UploadTicket_targetPath(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UploadTicket", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -2366,6 +2438,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Mutation_createUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LogArtifactInput, error) {
+			return ec.unmarshalNLogArtifactInput2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐLogArtifactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_deleteArtifact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -4926,6 +5012,50 @@ func (ec *executionContext) fieldContext_Mutation_finishRun(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateUpload(ctx, fc.Args["input"].(model.LogArtifactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UploadTicket) graphql.Marshaler {
+			return ec.marshalNUploadTicket2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐUploadTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UploadTicket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6187,6 +6317,75 @@ func (ec *executionContext) fieldContext_Subscription_artifactLogged(ctx context
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UploadTicket_url(ctx context.Context, field graphql.CollectedField, obj *model.UploadTicket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UploadTicket_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UploadTicket_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UploadTicket", field, false, false, "String")
+}
+
+func (ec *executionContext) _UploadTicket_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.UploadTicket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UploadTicket_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UploadTicket_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UploadTicket", field, false, false, "Time")
+}
+
+func (ec *executionContext) _UploadTicket_targetPath(ctx context.Context, field graphql.CollectedField, obj *model.UploadTicket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UploadTicket_targetPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UploadTicket_targetPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UploadTicket", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -8663,6 +8862,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createUpload(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9150,6 +9356,49 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var uploadTicketImplementors = []string{"UploadTicket"}
+
+func (ec *executionContext) _UploadTicket(ctx context.Context, sel ast.SelectionSet, obj *model.UploadTicket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, uploadTicketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UploadTicket")
+		case "url":
+			out.Values[i] = ec._UploadTicket_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._UploadTicket_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetPath":
+			out.Values[i] = ec._UploadTicket_targetPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var userImplementors = []string{"User"}
@@ -9979,6 +10228,14 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUploadTicket2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐUploadTicket(ctx context.Context, sel ast.SelectionSet, v *model.UploadTicket) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UploadTicket!")
+		return graphql.Null
+	}
+	return ec._UploadTicket(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {

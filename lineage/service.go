@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -47,6 +48,9 @@ type Service struct {
 	Now    func() time.Time
 	// Events receives every newly committed version.
 	Events Broker
+
+	uploadsMu sync.Mutex
+	uploads   map[string]pendingUpload
 }
 
 // NewService returns a Service with the given parts.
@@ -227,6 +231,8 @@ type LogRequest struct {
 	// an import carries them; the hash is checked when the content is readable.
 	KnownSize *int64
 	KnownHash string
+
+	streamed bool // content comes later, through an upload ticket
 }
 
 // LinkRequest points at another version by URI.
@@ -238,55 +244,74 @@ var formatRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
 // then written to the target path, and only after it is durable is the
 // version committed, so metadata never points at a missing blob.
 func (s *Service) LogArtifact(ctx context.Context, req LogRequest) (Version, error) {
-	proj, err := s.Project(ctx, req.Project)
+	p, err := s.prepareLog(ctx, req)
 	if err != nil {
 		return Version{}, err
 	}
+	return s.commitLog(ctx, p)
+}
+
+// preparedLog is a validated log call, ready to write.
+type preparedLog struct {
+	version    Version
+	content    io.Reader
+	sourceUIDs []string
+	links      []Link
+	tags       []string
+}
+
+// prepareLog validates a log call and works out its version, without
+// writing anything.
+func (s *Service) prepareLog(ctx context.Context, req LogRequest) (preparedLog, error) {
+	proj, err := s.Project(ctx, req.Project)
+	if err != nil {
+		return preparedLog{}, err
+	}
 	if err := ValidateKey(req.Key); err != nil {
-		return Version{}, err
+		return preparedLog{}, err
 	}
 	if !req.Kind.Valid() {
-		return Version{}, Errorf(EINVALID, "unknown kind %q", req.Kind)
+		return preparedLog{}, Errorf(EINVALID, "unknown kind %q", req.Kind)
 	}
 	if req.Iteration < 0 {
-		return Version{}, Errorf(EINVALID, "iteration must not be negative")
+		return preparedLog{}, Errorf(EINVALID, "iteration must not be negative")
 	}
 	if req.Tag != "" {
 		if err := ValidateTag(req.Tag); err != nil || req.Tag == "*" {
-			return Version{}, Errorf(EINVALID, "invalid tag %q", req.Tag)
+			return preparedLog{}, Errorf(EINVALID, "invalid tag %q", req.Tag)
 		}
 	}
 	if req.Format != "" && !formatRe.MatchString(req.Format) {
-		return Version{}, Errorf(EINVALID, "invalid format %q", req.Format)
+		return preparedLog{}, Errorf(EINVALID, "invalid format %q", req.Format)
 	}
 	if err := validateLabels(req.Labels); err != nil {
-		return Version{}, err
+		return preparedLog{}, err
 	}
 	if len(req.Extra) > 0 && !json.Valid(req.Extra) {
-		return Version{}, Errorf(EINVALID, "extra is not valid JSON")
+		return preparedLog{}, Errorf(EINVALID, "extra is not valid JSON")
 	}
 	content := req.Content
 	if req.Body != nil {
 		if content != nil {
-			return Version{}, Errorf(EINVALID, "give body or file, not both")
+			return preparedLog{}, Errorf(EINVALID, "give body or file, not both")
 		}
 		if s.Config.MaxUploadBytes > 0 && int64(len(*req.Body)) > s.Config.MaxUploadBytes {
-			return Version{}, Errorf(ELIMIT, "body is larger than the upload limit of %d bytes", s.Config.MaxUploadBytes)
+			return preparedLog{}, Errorf(ELIMIT, "body is larger than the upload limit of %d bytes", s.Config.MaxUploadBytes)
 		}
 		content = strings.NewReader(*req.Body)
 	}
 	if req.TargetPath != "" && content != nil {
-		return Version{}, Errorf(EINVALID, "targetPath names data already in place: give no body or file with it")
+		return preparedLog{}, Errorf(EINVALID, "targetPath names data already in place: give no body or file with it")
 	}
-	if req.TargetPath == "" && content == nil {
-		return Version{}, Errorf(EINVALID, "give the content (body or file) or the targetPath of data already in place")
+	if req.TargetPath == "" && content == nil && !req.streamed {
+		return preparedLog{}, Errorf(EINVALID, "give the content (body or file) or the targetPath of data already in place")
 	}
 
 	var run *Run
 	if req.RunUID != "" {
 		r, err := s.Run(ctx, RunKey{Project: proj.Name, UID: req.RunUID})
 		if err != nil {
-			return Version{}, err
+			return preparedLog{}, err
 		}
 		run = &r
 	}
@@ -295,23 +320,23 @@ func (s *Service) LogArtifact(ctx context.Context, req LogRequest) (Version, err
 		if strings.HasPrefix(src, "store://") {
 			v, _, err := s.Resolve(ctx, src)
 			if err != nil {
-				return Version{}, inputError("source", src, err)
+				return preparedLog{}, inputError("source", src, err)
 			}
 			sourceUIDs = append(sourceUIDs, v.UID)
 		} else if IsURL(src) || strings.HasPrefix(src, "/") {
 			external = append(external, src)
 		} else {
-			return Version{}, Errorf(EINVALID, "source %q is neither a store:// URI nor a URL", src)
+			return preparedLog{}, Errorf(EINVALID, "source %q is neither a store:// URI nor a URL", src)
 		}
 	}
 	var links []Link
 	for _, l := range req.Links {
 		if err := validateName("link relation", l.Relation); err != nil {
-			return Version{}, err
+			return preparedLog{}, err
 		}
 		v, _, err := s.Resolve(ctx, l.URI)
 		if err != nil {
-			return Version{}, inputError("link", l.URI, err)
+			return preparedLog{}, inputError("link", l.URI, err)
 		}
 		links = append(links, Link{Relation: l.Relation, UID: v.UID})
 	}
@@ -327,13 +352,13 @@ func (s *Service) LogArtifact(ctx context.Context, req LogRequest) (Version, err
 		}
 		path, err := choice.Resolve(proj.Name, runUID)
 		if err != nil {
-			return Version{}, err
+			return preparedLog{}, err
 		}
 		target = TargetPath(path, req.Key, req.Format, run, req.Iteration)
 	} else if err := ValidateArtifactPath(target); err != nil {
-		return Version{}, err
+		return preparedLog{}, err
 	} else if err := s.verifyInPlace(ctx, target, req.KnownHash); err != nil {
-		return Version{}, err
+		return preparedLog{}, err
 	}
 
 	now := s.now()
@@ -353,22 +378,29 @@ func (s *Service) LogArtifact(ctx context.Context, req LogRequest) (Version, err
 		v.Producer = *req.Producer
 		v.Owner = req.Producer.Owner
 	}
-	if content != nil {
-		info, err := s.Blobs.Put(ctx, target, content, s.Config.MaxUploadBytes)
+	if content == nil {
+		v.Size, v.Hash = req.KnownSize, req.KnownHash
+	}
+	var tags []string
+	if req.Tag != "" && req.Tag != TagLatest {
+		tags = []string{req.Tag}
+	}
+	return preparedLog{version: v, content: content, sourceUIDs: dedupe(sourceUIDs), links: links, tags: tags}, nil
+}
+
+// commitLog writes the content, then the version: a failed write leaves no
+// version behind, and a version never points at content not yet durable.
+func (s *Service) commitLog(ctx context.Context, p preparedLog) (Version, error) {
+	v := p.version
+	if p.content != nil {
+		info, err := s.Blobs.Put(ctx, v.TargetPath, p.content, s.Config.MaxUploadBytes)
 		if err != nil {
 			return Version{}, err
 		}
 		v.Size, v.Hash, v.Stored = &info.Size, info.Hash, true
 	}
-	if content == nil {
-		v.Size, v.Hash = req.KnownSize, req.KnownHash
-	}
-	v.UID = versionUID(v, sourceUIDs, links)
-	var tags []string
-	if req.Tag != "" && req.Tag != TagLatest {
-		tags = []string{req.Tag}
-	}
-	out, created, err := s.Store.PutVersion(ctx, VersionWrite{Version: v, Tags: tags, Sources: dedupe(sourceUIDs), Links: links})
+	v.UID = versionUID(v, p.sourceUIDs, p.links)
+	out, created, err := s.Store.PutVersion(ctx, VersionWrite{Version: v, Tags: p.tags, Sources: p.sourceUIDs, Links: p.links})
 	if err == nil && created {
 		s.Events.Publish(out)
 	}
@@ -846,4 +878,62 @@ func (s *Service) PipelineRuns(ctx context.Context, p PipelineKey) ([]Run, error
 		}
 		page.After = rp.EndCursor
 	}
+}
+
+// UploadTicket lets a client stream a version's content in a plain HTTP
+// request instead of a GraphQL multipart upload, which is buffered whole.
+type UploadTicket struct {
+	ID         string
+	ExpiresAt  time.Time
+	TargetPath string
+}
+
+type pendingUpload struct {
+	req     LogRequest
+	expires time.Time
+}
+
+// UploadTTL is how long an upload ticket stays valid.
+const UploadTTL = time.Hour
+
+// CreateUpload validates a log call whose content will be streamed later and
+// returns a one-shot ticket for it. Tickets live in this process's memory.
+func (s *Service) CreateUpload(ctx context.Context, req LogRequest) (UploadTicket, error) {
+	if req.Body != nil || req.Content != nil || req.TargetPath != "" {
+		return UploadTicket{}, Errorf(EINVALID, "an upload ticket takes its content in the upload: give no body, file or targetPath")
+	}
+	req.streamed = true
+	p, err := s.prepareLog(ctx, req)
+	if err != nil {
+		return UploadTicket{}, err
+	}
+	req.streamed = false
+	now := s.Now()
+	t := UploadTicket{ID: NewUID() + NewUID(), ExpiresAt: now.Add(UploadTTL), TargetPath: p.version.TargetPath}
+	s.uploadsMu.Lock()
+	defer s.uploadsMu.Unlock()
+	if s.uploads == nil {
+		s.uploads = map[string]pendingUpload{}
+	}
+	for id, u := range s.uploads {
+		if now.After(u.expires) {
+			delete(s.uploads, id)
+		}
+	}
+	s.uploads[t.ID] = pendingUpload{req: req, expires: t.ExpiresAt}
+	return t, nil
+}
+
+// CompleteUpload streams body to the ticket's target path and commits the
+// version, re-checking the log call against the store as it is now.
+func (s *Service) CompleteUpload(ctx context.Context, ticket string, body io.Reader) (Version, error) {
+	s.uploadsMu.Lock()
+	u, ok := s.uploads[ticket]
+	delete(s.uploads, ticket)
+	s.uploadsMu.Unlock()
+	if !ok || s.Now().After(u.expires) {
+		return Version{}, Errorf(ENOTFOUND, "upload ticket unknown, used or expired")
+	}
+	u.req.Content = body
+	return s.LogArtifact(ctx, u.req)
 }

@@ -72,28 +72,12 @@ func (r *artifactVersionResolver) Yaml(ctx context.Context, obj *model.ArtifactV
 
 // DownloadURL is the resolver for the downloadUrl field.
 func (r *artifactVersionResolver) DownloadURL(ctx context.Context, obj *model.ArtifactVersion) (*string, error) {
-	if s, ok := r.Service.Blobs.(interface{ Serves(string) bool }); ok && !s.Serves(obj.Domain.TargetPath) {
-		return nil, nil
-	}
-	u := r.ContentURL(obj.Domain)
-	return &u, nil
+	return r.downloadURL(ctx, obj.Domain)
 }
 
 // LogArtifact is the resolver for the logArtifact field.
 func (r *mutationResolver) LogArtifact(ctx context.Context, input model.LogArtifactInput, file *graphql.Upload) (*model.ArtifactVersion, error) {
-	req := lineage.LogRequest{
-		Project: input.Project, Key: input.Key, Kind: lineage.Kind(input.Kind), RunUID: derefString(input.RunUID),
-		Tag: derefString(input.Tag), Labels: fromLabels(input.Labels), Description: derefString(input.Description),
-		Sources: input.Sources, ArtifactPath: derefString(input.ArtifactPath), TargetPath: derefString(input.TargetPath),
-		Body: input.Body, Format: derefString(input.Format), Dataset: fromDataset(input.Dataset),
-		Model: fromModel(input.Model), Extra: input.Extra,
-	}
-	if input.Iteration != nil {
-		req.Iteration = *input.Iteration
-	}
-	for _, l := range input.Links {
-		req.Links = append(req.Links, lineage.LinkRequest{Relation: l.Relation, URI: l.URI})
-	}
+	req := logRequest(input)
 	if file != nil {
 		req.Content = file.File
 	}

@@ -169,3 +169,20 @@ func page(first *int, after *string) lineage.Page {
 	}
 	return p
 }
+
+func logRequest(input model.LogArtifactInput) lineage.LogRequest {
+	req := lineage.LogRequest{
+		Project: input.Project, Key: input.Key, Kind: lineage.Kind(input.Kind), RunUID: derefString(input.RunUID),
+		Tag: derefString(input.Tag), Labels: fromLabels(input.Labels), Description: derefString(input.Description),
+		Sources: input.Sources, ArtifactPath: derefString(input.ArtifactPath), TargetPath: derefString(input.TargetPath),
+		Body: input.Body, Format: derefString(input.Format), Dataset: fromDataset(input.Dataset),
+		Model: fromModel(input.Model), Extra: input.Extra,
+	}
+	if input.Iteration != nil {
+		req.Iteration = *input.Iteration
+	}
+	for _, l := range input.Links {
+		req.Links = append(req.Links, lineage.LinkRequest{Relation: l.Relation, URI: l.URI})
+	}
+	return req
+}

@@ -98,3 +98,24 @@ func (r *Resolver) lineageGraph(ctx context.Context, g lineage.Graph) (*model.Li
 	}
 	return out, nil
 }
+
+// downloadURL is where a version's content is fetched: a signed URL to the
+// blob store when configured and possible, else this server's download
+// route; nil when no blob store here serves its location.
+func (r *Resolver) downloadURL(ctx context.Context, v lineage.Version) (*string, error) {
+	router, ok := r.Service.Blobs.(lineage.BlobRouter)
+	if ok && !router.Serves(v.TargetPath) {
+		return nil, nil
+	}
+	if ok && r.SignedURLTTL > 0 {
+		u, signed, err := router.SignedURL(ctx, v.TargetPath, r.SignedURLTTL)
+		if err != nil {
+			return nil, err
+		}
+		if signed {
+			return &u, nil
+		}
+	}
+	u := r.ContentURL(v)
+	return &u, nil
+}

@@ -8,6 +8,7 @@ package resolvers
 
 import (
 	"context"
+	"time"
 
 	"github.com/artigraph/artigraph/lineage"
 )
@@ -23,14 +24,19 @@ type Resolver struct {
 	// ContentURL is where a version's content is downloaded (set by the HTTP
 	// layer, which owns the route).
 	ContentURL func(v lineage.Version) string
-}
-
-// New returns a root resolver over svc.
-func New(svc *lineage.Service, contentURL func(lineage.Version) string) *Resolver {
-	return &Resolver{Service: svc, ContentURL: contentURL}
+	// UploadURL is where an upload ticket's content is PUT.
+	UploadURL func(ticket string) string
+	// SignedURLTTL, when positive, makes downloadUrl a signed URL straight
+	// to the blob store for stores that can sign (GCS).
+	SignedURLTTL time.Duration
 }
 
 // WithLoaders gives a request its own dataloaders.
 func WithLoaders(ctx context.Context, store lineage.Store) context.Context {
 	return withLoaders(ctx, newLoaders(store))
+}
+
+// New returns a root resolver over svc; the HTTP layer sets the URL makers.
+func New(svc *lineage.Service, contentURL func(lineage.Version) string, uploadURL func(string) string) *Resolver {
+	return &Resolver{Service: svc, ContentURL: contentURL, UploadURL: uploadURL}
 }

@@ -428,6 +428,18 @@ type StartRunInput struct {
 type Subscription struct {
 }
 
+// Where to stream a version's content: `PUT` the raw bytes to `url` (no
+// multipart, no size known in advance needed). The server streams them to the
+// artifact path while hashing, then commits the version and answers it as JSON.
+type UploadTicket struct {
+	// Relative URL to `PUT` the content to. One use.
+	URL string `json:"url"`
+	// The ticket is refused after this time.
+	ExpiresAt time.Time `json:"expiresAt"`
+	// Where the content will be written.
+	TargetPath string `json:"targetPath"`
+}
+
 // A person or service account that ran a job or owns an artifact.
 type User struct {
 	// The user's name, as the client reported it.
