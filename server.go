@@ -37,6 +37,8 @@ type Config struct {
 	RequestTimeout time.Duration
 	ShutdownGrace  time.Duration
 	LogFormat      string
+	AdminToken     string
+	SignedURLTTL   time.Duration
 }
 
 // parseConfig reads flags, each defaulting to its ARTIGRAPH_* variable.
@@ -66,6 +68,8 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fset.IntVar(&c.MaxLineage, "max-lineage-depth", int(envInt("ARTIGRAPH_MAX_LINEAGE_DEPTH", 10)), "deepest lineage/impact traversal (ARTIGRAPH_MAX_LINEAGE_DEPTH)")
 	fset.DurationVar(&c.RequestTimeout, "request-timeout", 60*time.Second, "deadline of each GraphQL request")
 	fset.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish after SIGTERM")
+	fset.StringVar(&c.AdminToken, "admin-token", env("ARTIGRAPH_ADMIN_TOKEN", ""), "bearer token enabling admin operations such as gc; none by default (ARTIGRAPH_ADMIN_TOKEN)")
+	fset.DurationVar(&c.SignedURLTTL, "signed-url-ttl", 0, "when positive, downloadUrl is a signed blob-store URL valid this long, where the store signs (GCS)")
 	fset.StringVar(&c.LogFormat, "log-format", env("ARTIGRAPH_LOG_FORMAT", "text"), "text or json (ARTIGRAPH_LOG_FORMAT)")
 	if err := fset.Parse(args); err != nil {
 		return Config{}, err
@@ -88,25 +92,44 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 
 // Main is the running server: its stores and HTTP server.
 type Main struct {
-	Config Config
-	Log    *slog.Logger
-	Store  lineage.Store
-	HTTP   *http.Server
-	ln     net.Listener
+	Config  Config
+	Log     *slog.Logger
+	Store   lineage.Store
+	Service *lineage.Service
+	HTTP    *http.Server
+	ln      net.Listener
 }
 
 // Open opens the stores and binds the listen address.
 func Open(c Config, log *slog.Logger) (*Main, error) {
-	dataDir, err := filepath.Abs(c.DataDir)
+	store, svc, err := openService(c)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		store.Close()
 		return nil, err
+	}
+	h := api.New(api.Options{Service: svc, Logger: log, AllowedOrigins: c.CORSOrigins,
+		MaxQueryDepth: c.MaxQueryDepth, MaxComplexity: c.MaxComplexity, MaxUploadBytes: c.MaxUploadBytes,
+		RequestTimeout: c.RequestTimeout, AdminToken: c.AdminToken, SignedURLTTL: c.SignedURLTTL})
+	return &Main{Config: c, Log: log, Store: store, Service: svc, ln: ln,
+		HTTP: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}, nil
+}
+
+// openService opens the metadata store and the blob stores.
+func openService(c Config) (lineage.Store, *lineage.Service, error) {
+	dataDir, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, nil, err
 	}
 	store, err := embedded.Open(filepath.Join(dataDir, "artigraph.db"))
 	if err != nil {
-		return nil, fmt.Errorf("open embedded store: %w", err)
+		return nil, nil, fmt.Errorf("open embedded store: %w", err)
 	}
 	roots := []string{dataDir}
 	if p := localRoot(c.ArtifactPath); p != "" {
@@ -115,7 +138,7 @@ func Open(c Config, log *slog.Logger) (*Main, error) {
 	blobs, err := fs.New(roots...)
 	if err != nil {
 		store.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	cfg := lineage.DefaultConfig()
 	cfg.ServerArtifactPath = c.ArtifactPath
@@ -123,17 +146,7 @@ func Open(c Config, log *slog.Logger) (*Main, error) {
 	cfg.MaxUploadBytes = c.MaxUploadBytes
 	cfg.MaxLineageDepth = c.MaxLineage
 	svc := lineage.NewService(store, lineage.BlobRouter{"file": blobs}, cfg)
-
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	h := api.New(api.Options{Service: svc, Logger: log, AllowedOrigins: c.CORSOrigins,
-		MaxQueryDepth: c.MaxQueryDepth, MaxComplexity: c.MaxComplexity, MaxUploadBytes: c.MaxUploadBytes,
-		RequestTimeout: c.RequestTimeout})
-	return &Main{Config: c, Log: log, Store: store, ln: ln,
-		HTTP: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}, nil
+	return store, svc, nil
 }
 
 // localRoot is the directory a file:// or absolute server artifact path
@@ -173,6 +186,9 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) Close() error { return m.Store.Close() }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "gc" {
+		os.Exit(runGC(os.Args[2:]))
+	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -202,4 +218,49 @@ func main() {
 		log.Error("close failed", "err", err)
 		os.Exit(1)
 	}
+}
+
+// runGC is "artigraph gc": garbage collection from the command line, with the
+// server's flags. The embedded store allows one process at a time, so stop
+// the server first, or use the gc mutation while it runs.
+func runGC(args []string) int {
+	var dryRun bool
+	grace := lineage.DefaultGCGrace
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--dry-run" || a == "-dry-run":
+			dryRun = true
+		case strings.HasPrefix(a, "--grace=") || strings.HasPrefix(a, "-grace="):
+			d, err := time.ParseDuration(a[strings.Index(a, "=")+1:])
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "artigraph gc: --grace:", err)
+				return 2
+			}
+			grace = d
+		default:
+			rest = append(rest, a)
+		}
+	}
+	cfg, err := parseConfig(rest, os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "artigraph gc:", err)
+		return 2
+	}
+	store, svc, err := openService(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "artigraph gc:", err)
+		return 1
+	}
+	defer store.Close()
+	rep, err := svc.GC(context.Background(), lineage.GCOptions{Grace: grace, DryRun: dryRun})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "artigraph gc:", err)
+		return 1
+	}
+	for _, o := range rep.Orphans {
+		fmt.Printf("orphan\t%s\t%d bytes\t%s\n", o.Location, o.Size, o.Updated.Format(time.RFC3339))
+	}
+	fmt.Printf("scanned %d blobs under %d roots, %d orphans, %d removed\n", rep.Scanned, len(rep.Roots), len(rep.Orphans), rep.Removed)
+	return 0
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,5 +159,27 @@ func TestDefaultArtifactPathIsUnderDataDir(t *testing.T) {
 	want := filepath.Join(dir, "artifacts", "p", "k.txt")
 	if !strings.Contains(got, want) {
 		t.Fatalf("%s does not name %s", got, want)
+	}
+}
+
+func TestGCCommand(t *testing.T) {
+	dir := t.TempDir()
+	orphan := filepath.Join(dir, "artifacts", "p", "orphan.bin")
+	os.MkdirAll(filepath.Dir(orphan), 0o755)
+	os.WriteFile(orphan, []byte("x"), 0o644)
+	if code := runGC([]string{"--data-dir", dir, "--dry-run", "--grace=0s"}); code != 0 {
+		t.Fatalf("dry run exit %d", code)
+	}
+	if _, err := os.Stat(orphan); err != nil {
+		t.Fatal("dry run removed the orphan")
+	}
+	if code := runGC([]string{"--data-dir", dir, "--grace=0s"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if _, err := os.Stat(orphan); err == nil {
+		t.Fatal("orphan kept")
+	}
+	if code := runGC([]string{"--data-dir", dir, "--grace=soon"}); code != 2 {
+		t.Fatalf("bad grace: exit %d", code)
 	}
 }

@@ -5,9 +5,11 @@ package api
 import (
 	"bufio"
 	"context"
+	"crypto/subtle"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -34,6 +36,7 @@ type Options struct {
 	MaxUploadBytes int64    // multipart request size
 	RequestTimeout time.Duration
 	SignedURLTTL   time.Duration // > 0: downloadUrl is a signed blob-store URL where possible
+	AdminToken     string        // enables admin operations (gc) for callers presenting it
 }
 
 // New returns the server's whole HTTP handler.
@@ -107,6 +110,7 @@ func newGraphQL(o Options) http.Handler {
 func withRequestScope(o Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithLoaders(r.Context(), o.Service.Store)
+		ctx = resolvers.WithAccess(ctx, access(r, o.AdminToken))
 		if o.RequestTimeout > 0 && r.Header.Get("Upgrade") == "" {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, o.RequestTimeout)
@@ -114,6 +118,18 @@ func withRequestScope(o Options, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// access compares the bearer token with the admin token in constant time.
+func access(r *http.Request, adminToken string) resolvers.Access {
+	if adminToken == "" {
+		return resolvers.AdminDisabled
+	}
+	given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if ok && subtle.ConstantTimeCompare([]byte(given), []byte(adminToken)) == 1 {
+		return resolvers.Admin
+	}
+	return resolvers.Anonymous
 }
 
 // statusRecorder remembers the status code for the access log.

@@ -78,8 +78,19 @@ type gqlResponse struct {
 // do posts a GraphQL request and returns the decoded response.
 func (s *testServer) do(t *testing.T, query string, vars map[string]any) gqlResponse {
 	t.Helper()
+	return s.doAs(t, "", query, vars)
+}
+
+// doAs posts a GraphQL request with a bearer token ("" for none).
+func (s *testServer) doAs(t *testing.T, token, query string, vars map[string]any) gqlResponse {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	resp, err := http.Post(s.URL+"/graphql", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,6 +100,13 @@ type ComplexityRoot struct {
 		Stats   func(childComplexity int) int
 	}
 
+	GCReport struct {
+		Orphans func(childComplexity int) int
+		Removed func(childComplexity int) int
+		Roots   func(childComplexity int) int
+		Scanned func(childComplexity int) int
+	}
+
 	ImpactReport struct {
 		Artifacts func(childComplexity int) int
 		Pipelines func(childComplexity int) int
@@ -145,6 +152,7 @@ type ComplexityRoot struct {
 		CreateUpload   func(childComplexity int, input model.LogArtifactInput) int
 		DeleteArtifact func(childComplexity int, uri string, strategy *model.DeletionStrategy) int
 		FinishRun      func(childComplexity int, project string, uid string, state model.RunState) int
+		Gc             func(childComplexity int, dryRun *bool, graceSeconds *int) int
 		ImportArtifact func(childComplexity int, yaml string, project *string, newKey *string, tag *string) int
 		LinkArtifacts  func(childComplexity int, from string, to string, relation string) int
 		LogArtifact    func(childComplexity int, input model.LogArtifactInput, file *graphql.Upload) int
@@ -253,6 +261,7 @@ type LineageNodeResolver interface {
 }
 type MutationResolver interface {
 	UpsertProject(ctx context.Context, input model.ProjectInput) (*model.Project, error)
+	Gc(ctx context.Context, dryRun *bool, graceSeconds *int) (*model.GCReport, error)
 	LogArtifact(ctx context.Context, input model.LogArtifactInput, file *graphql.Upload) (*model.ArtifactVersion, error)
 	TagArtifact(ctx context.Context, uri string, tag string) (*model.ArtifactVersion, error)
 	UntagArtifact(ctx context.Context, uri string, tag string) (*model.ArtifactVersion, error)
@@ -553,6 +562,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DatasetInfo.Stats(childComplexity), true
 
+	case "GCReport.orphans":
+		if e.ComplexityRoot.GCReport.Orphans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GCReport.Orphans(childComplexity), true
+	case "GCReport.removed":
+		if e.ComplexityRoot.GCReport.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GCReport.Removed(childComplexity), true
+	case "GCReport.roots":
+		if e.ComplexityRoot.GCReport.Roots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GCReport.Roots(childComplexity), true
+	case "GCReport.scanned":
+		if e.ComplexityRoot.GCReport.Scanned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GCReport.Scanned(childComplexity), true
+
 	case "ImpactReport.artifacts":
 		if e.ComplexityRoot.ImpactReport.Artifacts == nil {
 			break
@@ -730,6 +764,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.FinishRun(childComplexity, args["project"].(string), args["uid"].(string), args["state"].(model.RunState)), true
+	case "Mutation.gc":
+		if e.ComplexityRoot.Mutation.Gc == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_gc_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Gc(childComplexity, args["dryRun"].(*bool), args["graceSeconds"].(*int)), true
 	case "Mutation.importArtifact":
 		if e.ComplexityRoot.Mutation.ImportArtifact == nil {
 			break
@@ -1234,6 +1279,27 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/admin.graphqls", Input: `"What a garbage collection found and did."
+type GCReport {
+  "Artifact-path roots scanned: the default, the server's, each project's and run's."
+  roots: [String!]!
+  "Blobs seen under those roots."
+  scanned: Int!
+  "Blobs no version points at, older than the grace period."
+  orphans: [String!]!
+  "How many orphans were deleted (0 on a dry run)."
+  removed: Int!
+}
+
+extend type Mutation {
+  """
+  Admin only (` + "`" + `Authorization: Bearer <--admin-token>` + "`" + `). Finds blobs under the artifact paths that no
+  version points at — left by a crash between a blob write and its commit — and deletes those older
+  than ` + "`" + `graceSeconds` + "`" + ` (default 3600; younger ones may be uploads in flight).
+  """
+  gc(dryRun: Boolean = false, graceSeconds: Int): GCReport!
+}
+`, BuiltIn: false},
 	{Name: "../schema/artifacts.graphqls", Input: `# Artifacts: versions, tags, links, logging, import/export and deletion.
 
 extend type Query {
@@ -2117,6 +2183,20 @@ func (ec *executionContext) childFields_DatasetInfo(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type DatasetInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_GCReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "roots":
+		return ec.fieldContext_GCReport_roots(ctx, field)
+	case "scanned":
+		return ec.fieldContext_GCReport_scanned(ctx, field)
+	case "orphans":
+		return ec.fieldContext_GCReport_orphans(ctx, field)
+	case "removed":
+		return ec.fieldContext_GCReport_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GCReport", field.Name)
+}
+
 func (ec *executionContext) childFields_ImpactReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "artifacts":
@@ -2502,6 +2582,28 @@ func (ec *executionContext) field_Mutation_finishRun_args(ctx context.Context, r
 		return nil, err
 	}
 	args["state"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_gc_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "graceSeconds",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["graceSeconds"] = arg1
 	return args, nil
 }
 
@@ -4024,6 +4126,98 @@ func (ec *executionContext) fieldContext_DatasetInfo_stats(_ context.Context, fi
 	return graphql.NewScalarFieldContext("DatasetInfo", field, false, false, "JSON")
 }
 
+func (ec *executionContext) _GCReport_roots(ctx context.Context, field graphql.CollectedField, obj *model.GCReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GCReport_roots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GCReport_roots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GCReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _GCReport_scanned(ctx context.Context, field graphql.CollectedField, obj *model.GCReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GCReport_scanned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scanned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GCReport_scanned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GCReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GCReport_orphans(ctx context.Context, field graphql.CollectedField, obj *model.GCReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GCReport_orphans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orphans, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GCReport_orphans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GCReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _GCReport_removed(ctx context.Context, field graphql.CollectedField, obj *model.GCReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GCReport_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GCReport_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GCReport", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ImpactReport_artifacts(ctx context.Context, field graphql.CollectedField, obj *model.ImpactReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4654,6 +4848,50 @@ func (ec *executionContext) fieldContext_Mutation_upsertProject(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_upsertProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_gc(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_gc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Gc(ctx, fc.Args["dryRun"].(*bool), fc.Args["graceSeconds"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GCReport) graphql.Marshaler {
+			return ec.marshalNGCReport2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐGCReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_gc(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GCReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_gc_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8495,6 +8733,54 @@ func (ec *executionContext) _DatasetInfo(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var gCReportImplementors = []string{"GCReport"}
+
+func (ec *executionContext) _GCReport(ctx context.Context, sel ast.SelectionSet, obj *model.GCReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gCReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GCReport")
+		case "roots":
+			out.Values[i] = ec._GCReport_roots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scanned":
+			out.Values[i] = ec._GCReport_scanned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orphans":
+			out.Values[i] = ec._GCReport_orphans(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._GCReport_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var impactReportImplementors = []string{"ImpactReport"}
 
 func (ec *executionContext) _ImpactReport(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactReport) graphql.Marshaler {
@@ -8802,6 +9088,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "upsertProject":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_upsertProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gc":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_gc(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -9898,6 +10191,14 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNGCReport2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐGCReport(ctx context.Context, sel ast.SelectionSet, v *model.GCReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GCReport!")
+		return graphql.Null
+	}
+	return ec._GCReport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {

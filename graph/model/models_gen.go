@@ -143,6 +143,18 @@ type DatasetInput struct {
 	Stats json.RawMessage `json:"stats,omitempty"`
 }
 
+// What a garbage collection found and did.
+type GCReport struct {
+	// Artifact-path roots scanned: the default, the server's, each project's and run's.
+	Roots []string `json:"roots"`
+	// Blobs seen under those roots.
+	Scanned int `json:"scanned"`
+	// Blobs no version points at, older than the grace period.
+	Orphans []string `json:"orphans"`
+	// How many orphans were deleted (0 on a dry run).
+	Removed int `json:"removed"`
+}
+
 // What depends on an artifact version: everything downstream of it.
 type ImpactReport struct {
 	// The artifact versions downstream of it.
