@@ -186,8 +186,13 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) Close() error { return m.Store.Close() }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "gc" {
-		os.Exit(runGC(os.Args[2:]))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "gc":
+			os.Exit(runGC(os.Args[2:]))
+		case "healthcheck":
+			os.Exit(runHealthcheck(os.Args[2:]))
+		}
 	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
@@ -262,5 +267,33 @@ func runGC(args []string) int {
 		fmt.Printf("orphan\t%s\t%d bytes\t%s\n", o.Location, o.Size, o.Updated.Format(time.RFC3339))
 	}
 	fmt.Printf("scanned %d blobs under %d roots, %d orphans, %d removed\n", rep.Scanned, len(rep.Roots), len(rep.Orphans), rep.Removed)
+	return 0
+}
+
+// runHealthcheck is "artigraph healthcheck": exits 0 when the server at
+// --addr answers /readyz, for container health checks in images without curl.
+func runHealthcheck(args []string) int {
+	cfg, err := parseConfig(args, os.Getenv)
+	if err != nil {
+		return 2
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return 2
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/readyz")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "artigraph healthcheck:", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(os.Stderr, "artigraph healthcheck:", resp.Status)
+		return 1
+	}
 	return 0
 }

@@ -73,6 +73,9 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	go func() { done <- m.Run(ctx) }()
 	base := "http://" + m.Addr()
 	waitReady(t, base)
+	if code := runHealthcheck([]string{"--addr", m.Addr()}); code != 0 {
+		t.Fatalf("healthcheck: exit %d", code)
+	}
 
 	query, _ := json.Marshal(map[string]string{"query": `mutation { upsertProject(input: {name: "inflight"}) { name } }`})
 	body := &slowBody{first: query[:10], rest: query[10:], release: make(chan struct{})}
@@ -95,6 +98,9 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("new connections are still accepted after shutdown began")
+	}
+	if code := runHealthcheck([]string{"--addr", m.Addr()}); code != 1 {
+		t.Errorf("healthcheck during shutdown: exit %d, want 1", code)
 	}
 	close(body.release)
 	if got := <-result; !strings.Contains(got, `"name":"inflight"`) {
