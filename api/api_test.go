@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -632,4 +634,24 @@ func TestServerEndpoints(t *testing.T) {
 		t.Fatalf("GET /graphql: %d %s", resp.StatusCode, body)
 	}
 	_ = io.Discard
+}
+
+// failingStore breaks one read the way a disk or driver failure would.
+type failingStore struct{ *countingStore }
+
+func (f failingStore) ListVersions(context.Context, string, lineage.VersionFilter, lineage.Page) (lineage.VersionPage, error) {
+	return lineage.VersionPage{}, errors.New("open /var/lib/secret/artigraph.db: input/output error")
+}
+
+func TestInternalErrorsAreNotLeaked(t *testing.T) {
+	s := newServer(t)
+	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
+	s.svc.Store = failingStore{s.calls}
+	r := s.do(t, `{ artifacts(project: "p") { totalCount } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].code() != "INTERNAL" || r.Errors[0].Message != "internal error" {
+		t.Fatalf("%+v", r.Errors)
+	}
+	if strings.Contains(fmt.Sprint(r), "secret") {
+		t.Fatal("the internal error leaked")
+	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	coderws "github.com/coder/websocket"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,6 +23,7 @@ import (
 	"github.com/artigraph/artigraph/graph"
 	"github.com/artigraph/artigraph/lineage"
 	"github.com/artigraph/artigraph/resolvers"
+	"github.com/artigraph/artigraph/web"
 )
 
 // Options configure the handler.
@@ -47,7 +47,6 @@ func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQL(o)
 	mux.Handle("/graphql", gql)
-	mux.Handle("GET /graphiql", playground.Handler("Artigraph GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -65,9 +64,8 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/artifacts/{project}/{uid}/content", d.content)
 	mux.HandleFunc("GET /api/v1/artifacts/{project}/{uid}/yaml", d.yaml)
 	mux.HandleFunc("PUT /api/v1/uploads/{ticket}", d.upload)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/graphiql", http.StatusFound)
-	})
+	// The UI: GraphiQL at /graphiql, the artifact browser everywhere else.
+	mux.Handle("/", web.Handler())
 
 	c := cors.New(cors.Options{
 		AllowedOrigins:   o.AllowedOrigins,

@@ -34,7 +34,7 @@ type testServer struct {
 
 type serverOption func(*api.Options, *lineage.Config)
 
-func newServer(t *testing.T, opts ...serverOption) *testServer {
+func newServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := embedded.Open(filepath.Join(dir, "artigraph.db"))
