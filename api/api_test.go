@@ -569,36 +569,46 @@ func TestDataloadersBoundStoreCalls(t *testing.T) {
 				sources: ["store://datasets/p/raw"]}) { uid } }`, map[string]any{"u": uid, "k": fmt.Sprintf("m%d-%d", i, j)}, nil)
 		}
 	}
-	s.calls.reset()
-	var out struct {
-		Artifacts struct {
-			Edges []struct {
-				Node struct {
-					Run *struct {
-						Name   string
-						Inputs []struct{ Key string }
+	// Without batching this query costs about 340 store calls (3 per
+	// version, 2 per run). Batches are cut by a time window, so a busy
+	// machine may split one: every run must stay far below per-item cost,
+	// and the best of three must reach the ideal.
+	best := int64(1 << 30)
+	for attempt := 0; attempt < 3; attempt++ {
+		s.calls.reset()
+		var out struct {
+			Artifacts struct {
+				Edges []struct {
+					Node struct {
+						Run *struct {
+							Name   string
+							Inputs []struct{ Key string }
+						}
+						Sources []struct{ Key string }
 					}
-					Sources []struct{ Key string }
 				}
 			}
 		}
-	}
-	s.mustDo(t, `{ artifacts(project: "p", first: 100, filter: {kind: MODEL}) { edges { node { run { name inputs { key } } sources { key } } } } }`, nil, &out)
-	calls := s.calls.reset()
-	if len(out.Artifacts.Edges) != 100 {
-		t.Fatalf("%d versions", len(out.Artifacts.Edges))
-	}
-	for _, e := range out.Artifacts.Edges {
-		if e.Node.Run == nil || len(e.Node.Sources) != 1 || len(e.Node.Run.Inputs) != 1 {
-			t.Fatalf("incomplete node %+v", e.Node)
+		s.mustDo(t, `{ artifacts(project: "p", first: 100, filter: {kind: MODEL}) { edges { node { run { name inputs { key } } sources { key } } } } }`, nil, &out)
+		calls := s.calls.reset()
+		if len(out.Artifacts.Edges) != 100 {
+			t.Fatalf("%d versions", len(out.Artifacts.Edges))
 		}
+		for _, e := range out.Artifacts.Edges {
+			if e.Node.Run == nil || len(e.Node.Sources) != 1 || len(e.Node.Run.Inputs) != 1 {
+				t.Fatalf("incomplete node %+v", e.Node)
+			}
+		}
+		if calls > 40 {
+			t.Fatalf("%d store calls for 100 versions: batching is not working", calls)
+		}
+		best = min(best, calls)
 	}
-	// project check + list + runs + 2 edge kinds + 2 version batches; a few
-	// more if a batch window splits, never one per version.
-	if calls > 12 {
-		t.Fatalf("%d store calls for 100 versions", calls)
+	// project check + list + runs + 2 edge kinds + 2 version batches.
+	if best > 8 {
+		t.Fatalf("best of three: %d store calls for 100 versions, want at most 8", best)
 	}
-	t.Logf("artifacts(first:100) with runs, inputs and sources: %d store calls", calls)
+	t.Logf("artifacts(first:100) with runs, inputs and sources: %d store calls", best)
 }
 
 func TestServerEndpoints(t *testing.T) {
