@@ -22,6 +22,7 @@ import (
 	"github.com/artigraph/artigraph/lineage"
 	"github.com/artigraph/artigraph/storage/embedded"
 	"github.com/artigraph/artigraph/storage/fs"
+	"github.com/artigraph/artigraph/storage/gcs"
 )
 
 // Config is everything the server reads from flags and the environment.
@@ -39,6 +40,8 @@ type Config struct {
 	LogFormat      string
 	AdminToken     string
 	SignedURLTTL   time.Duration
+	GCSSignerEmail string
+	GCSSignerKey   string // path to a PEM private key
 }
 
 // parseConfig reads flags, each defaulting to its ARTIGRAPH_* variable.
@@ -70,6 +73,8 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fset.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish after SIGTERM")
 	fset.StringVar(&c.AdminToken, "admin-token", env("ARTIGRAPH_ADMIN_TOKEN", ""), "bearer token enabling admin operations such as gc; none by default (ARTIGRAPH_ADMIN_TOKEN)")
 	fset.DurationVar(&c.SignedURLTTL, "signed-url-ttl", 0, "when positive, downloadUrl is a signed blob-store URL valid this long, where the store signs (GCS)")
+	fset.StringVar(&c.GCSSignerEmail, "gcs-signer-email", env("ARTIGRAPH_GCS_SIGNER_EMAIL", ""), "service account that signs GCS download URLs (ARTIGRAPH_GCS_SIGNER_EMAIL)")
+	fset.StringVar(&c.GCSSignerKey, "gcs-signer-key", env("ARTIGRAPH_GCS_SIGNER_KEY", ""), "PEM private key file of that service account (ARTIGRAPH_GCS_SIGNER_KEY)")
 	fset.StringVar(&c.LogFormat, "log-format", env("ARTIGRAPH_LOG_FORMAT", "text"), "text or json (ARTIGRAPH_LOG_FORMAT)")
 	if err := fset.Parse(args); err != nil {
 		return Config{}, err
@@ -145,8 +150,41 @@ func openService(c Config) (lineage.Store, *lineage.Service, error) {
 	cfg.DefaultArtifactPath = filepath.Join(dataDir, "artifacts") + "/{{project}}"
 	cfg.MaxUploadBytes = c.MaxUploadBytes
 	cfg.MaxLineageDepth = c.MaxLineage
-	svc := lineage.NewService(store, lineage.BlobRouter{"file": blobs}, cfg)
+	router := lineage.BlobRouter{"file": blobs}
+	gs, err := openGCS(c)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	if gs != nil {
+		router["gs"] = gs
+	}
+	svc := lineage.NewService(store, router, cfg)
 	return store, svc, nil
+}
+
+// openGCS connects to Google Cloud Storage when the configuration asks for
+// it: a gs:// artifact path, an emulator, or explicit credentials. Clients
+// may still name gs:// paths per project or call; without GCS they get a
+// clear INVALID_ARGUMENT.
+func openGCS(c Config) (lineage.Blobs, error) {
+	wanted := strings.HasPrefix(c.ArtifactPath, "gs://") || os.Getenv("STORAGE_EMULATOR_HOST") != "" ||
+		os.Getenv("GOOGLE_APPLICATION_CREDENTIALS") != ""
+	if !wanted {
+		return nil, nil
+	}
+	st, err := gcs.New(context.Background(), gcs.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("google cloud storage: %w", err)
+	}
+	if c.GCSSignerEmail == "" && c.GCSSignerKey == "" {
+		return st, nil
+	}
+	key, err := os.ReadFile(c.GCSSignerKey)
+	if err != nil {
+		return nil, fmt.Errorf("--gcs-signer-key: %w", err)
+	}
+	return st.WithSigning(gcs.SigningConfig{Email: c.GCSSignerEmail, PrivateKey: key})
 }
 
 // localRoot is the directory a file:// or absolute server artifact path

@@ -16,7 +16,7 @@ func TestGCMutationNeedsTheAdminToken(t *testing.T) {
 		t.Fatalf("gc without an admin token configured: %+v", r.Errors)
 	}
 
-	s := newServer(t, func(o *api.Options, c *lineage.Config) { o.AdminToken = "s3cret" })
+	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) { o.AdminToken = "s3cret" })
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
 	s.mustDo(t, `mutation { logArtifact(input: {project: "p", key: "kept", kind: MODEL, body: "x"}) { uid } }`, nil, nil)
 	orphan := s.dir + "/artifacts/p/orphan.bin"

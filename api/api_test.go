@@ -361,7 +361,7 @@ func TestPaginationAndSearch(t *testing.T) {
 }
 
 func TestBadInputErrors(t *testing.T) {
-	s := newServer(t, func(o *api.Options, c *lineage.Config) { o.MaxUploadBytes = 1024 })
+	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) { o.MaxUploadBytes = 1024 })
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
 	cases := []struct {
 		name, code, query string
@@ -416,7 +416,7 @@ func blobFiles(t *testing.T, dir string) []string {
 }
 
 func TestUpload(t *testing.T) {
-	s := newServer(t, func(o *api.Options, c *lineage.Config) { o.MaxUploadBytes = 64 << 10 })
+	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) { o.MaxUploadBytes = 64 << 10 })
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
 	const q = `mutation($file: Upload) { logArtifact(input: {project: "p", key: "weights", kind: MODEL, format: "bin"}, file: $file) { uid size hash downloadUrl } }`
 	content := strings.Repeat("0123456789", 5000)
@@ -612,7 +612,7 @@ func TestDataloadersBoundStoreCalls(t *testing.T) {
 }
 
 func TestServerEndpoints(t *testing.T) {
-	s := newServer(t, func(o *api.Options, c *lineage.Config) { o.AllowedOrigins = []string{"https://dash.example"} })
+	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) { o.AllowedOrigins = []string{"https://dash.example"} })
 	resp, _ := s.get(t, "/healthz")
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz %d", resp.StatusCode)

@@ -17,10 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/storage"
 	"github.com/artigraph/artigraph/api"
 	"github.com/artigraph/artigraph/lineage"
 	"github.com/artigraph/artigraph/storage/embedded"
 	"github.com/artigraph/artigraph/storage/fs"
+	"github.com/artigraph/artigraph/storage/gcs"
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+	"google.golang.org/api/option"
 )
 
 // testServer is a real Artigraph handler over the embedded store and local
@@ -32,7 +36,7 @@ type testServer struct {
 	calls *countingStore
 }
 
-type serverOption func(*api.Options, *lineage.Config)
+type serverOption func(*api.Options, *lineage.Config, lineage.BlobRouter)
 
 func newServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
@@ -51,11 +55,12 @@ func newServer(t testing.TB, opts ...serverOption) *testServer {
 	cfg.DefaultArtifactPath = dir + "/artifacts/{{project}}"
 	o := api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxQueryDepth: 10,
 		MaxComplexity: 50000, MaxUploadBytes: 1 << 20, RequestTimeout: 30 * time.Second}
+	router := lineage.BlobRouter{"file": blobs}
 	for _, opt := range opts {
-		opt(&o, &cfg)
+		opt(&o, &cfg, router)
 	}
 	cfg.MaxUploadBytes = o.MaxUploadBytes
-	svc := lineage.NewService(counting, lineage.BlobRouter{"file": blobs}, cfg)
+	svc := lineage.NewService(counting, router, cfg)
 	o.Service = svc
 	srv := httptest.NewServer(api.New(o))
 	t.Cleanup(srv.Close)
@@ -257,3 +262,37 @@ func contains(list []string, s string) bool {
 var _ = strings.Contains
 
 var debugCalls = os.Getenv("DEBUG_CALLS") != ""
+
+// onGCS puts the server artifact path in a bucket of a real GCS API
+// implementation (fake-gcs-server, in process), with small resumable chunks.
+func onGCS(t testing.TB, srv **fakestorage.Server) serverOption {
+	return func(o *api.Options, c *lineage.Config, r lineage.BlobRouter) {
+		fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1", PublicHost: "127.0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(fake.Stop)
+		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "artifacts"})
+		client, err := storage.NewClient(context.Background(), option.WithEndpoint(fake.URL()+"/storage/v1/"),
+			option.WithoutAuthentication())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r["gs"] = gcs.NewWithClient(client, gcs.Config{ChunkSize: 256 << 10})
+		c.ServerArtifactPath = "gs://artifacts/{{project}}"
+		*srv = fake
+	}
+}
+
+// objects lists the fake bucket's object names.
+func objects(t testing.TB, fake *fakestorage.Server) []string {
+	objs, _, err := fake.ListObjectsWithOptions("artifacts", fakestorage.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, o := range objs {
+		names = append(names, o.Name)
+	}
+	return names
+}

@@ -27,7 +27,7 @@ func put(t *testing.T, url string, body io.Reader) (int, map[string]any) {
 }
 
 func TestStreamingUploadTicket(t *testing.T) {
-	s := newServer(t, func(o *api.Options, c *lineage.Config) { o.MaxUploadBytes = 1 << 20 })
+	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) { o.MaxUploadBytes = 1 << 20 })
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
 	var ticket struct {
 		CreateUpload struct{ URL, TargetPath, ExpiresAt string }
@@ -72,7 +72,7 @@ func TestStreamingUploadTicket(t *testing.T) {
 }
 
 func TestStreamingUploadLimitsAndErrors(t *testing.T) {
-	s := newServer(t, func(o *api.Options, c *lineage.Config) { o.MaxUploadBytes = 1000 })
+	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) { o.MaxUploadBytes = 1000 })
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
 	var ticket struct{ CreateUpload struct{ URL string } }
 	s.mustDo(t, `mutation { createUpload(input: {project: "p", key: "big", kind: MODEL}) { url } }`, nil, &ticket)
