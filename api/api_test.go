@@ -612,7 +612,9 @@ func TestDataloadersBoundStoreCalls(t *testing.T) {
 }
 
 func TestServerEndpoints(t *testing.T) {
-	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) { o.AllowedOrigins = []string{"https://dash.example"} })
+	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) {
+		o.AllowedOrigins = []string{"https://dash.example"}
+	})
 	resp, _ := s.get(t, "/healthz")
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz %d", resp.StatusCode)
