@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/subtle"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -157,6 +158,15 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 // Hijack hands the connection to the websocket transport.
 func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(s.ResponseWriter).Hijack()
+}
+
+// ReadFrom keeps the connection's sendfile path for file downloads, which a
+// wrapper would otherwise hide.
+func (s *statusRecorder) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := s.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(s.ResponseWriter, r)
 }
 
 // Flush streams partial responses (downloads, server-sent events).

@@ -92,7 +92,7 @@ func (s *Store) Put(ctx context.Context, location string, r io.Reader, limit int
 	if limit > 0 {
 		src = io.LimitReader(r, limit+1)
 	}
-	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, src})
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), ctxReader{ctx, src}, make([]byte, copyBuffer))
 	if err != nil {
 		return info, err
 	}
@@ -223,6 +223,9 @@ func (s *Store) Delete(ctx context.Context, location string) error {
 	}
 	return syncDir(filepath.Dir(path))
 }
+
+// copyBuffer is large so that streaming a big artifact costs few syscalls.
+const copyBuffer = 1 << 20
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
