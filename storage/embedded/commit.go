@@ -1,0 +1,223 @@
+package embedded
+
+import (
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/artigraph/artigraph/lineage"
+)
+
+// change is everything one mutation writes: the new states of the records it
+// touches. commit writes it in one bbolt transaction, then applies it to
+// memory.
+type change struct {
+	projects []lineage.Project
+	runs     []lineage.Run
+	versions []lineage.Version // new versions and new states of existing ones
+	deleted  []string          // uids of versions removed, with every edge touching them
+	dropped  []lineage.Edge    // the edges touching the deleted versions
+	edges    []lineage.Edge    // new edges, known to be absent
+}
+
+// record is one encoded key and value of a bucket.
+type record struct{ key, val []byte }
+
+// commit makes ch durable, then visible. The caller holds wmu.
+func (s *Store) commit(ch *change) error {
+	if len(ch.projects)+len(ch.runs)+len(ch.versions)+len(ch.deleted)+len(ch.edges) == 0 {
+		return nil
+	}
+	// Encode first: a value that cannot be encoded is the caller's mistake,
+	// found before anything is written.
+	var projects, runs, versions, edges []record
+	for _, p := range ch.projects {
+		val, err := json.Marshal(p)
+		if err != nil {
+			return lineage.Errorf(lineage.EINVALID, "project %q cannot be stored: %v", p.Name, err)
+		}
+		projects = append(projects, record{[]byte(p.Name), val})
+	}
+	for _, r := range ch.runs {
+		val, err := json.Marshal(r)
+		if err != nil {
+			return lineage.Errorf(lineage.EINVALID, "run %q cannot be stored: %v", r.UID, err)
+		}
+		runs = append(runs, record{runKey(r.Key()), val})
+	}
+	for _, v := range ch.versions {
+		val, err := json.Marshal(v)
+		if err != nil {
+			return lineage.Errorf(lineage.EINVALID, "artifact version %q cannot be stored: %v", v.UID, err)
+		}
+		versions = append(versions, record{[]byte(v.UID), val})
+	}
+	for _, e := range ch.edges {
+		edges = append(edges, record{key: edgeKey(e)})
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := putAll(tx.Bucket(bucketProjects), projects); err != nil {
+			return err
+		}
+		if err := putAll(tx.Bucket(bucketRuns), runs); err != nil {
+			return err
+		}
+		vb := tx.Bucket(bucketVersions)
+		for _, uid := range ch.deleted {
+			if err := vb.Delete([]byte(uid)); err != nil {
+				return err
+			}
+		}
+		if err := putAll(vb, versions); err != nil {
+			return err
+		}
+		eb := tx.Bucket(bucketEdges)
+		for _, e := range ch.dropped {
+			if err := eb.Delete(edgeKey(e)); err != nil {
+				return err
+			}
+		}
+		return putAll(eb, edges)
+	})
+	if err != nil {
+		return fmt.Errorf("embedded: write: %w", err)
+	}
+
+	// Committed: apply to memory what was written, decoded back so that memory
+	// holds exactly what a restart would load.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range projects {
+		s.applyProject(mustDecode[lineage.Project](r.val))
+	}
+	for _, r := range runs {
+		s.applyRun(mustDecode[lineage.Run](r.val))
+	}
+	s.removeVersions(ch.deleted)
+	for _, r := range versions {
+		s.applyVersion(mustDecode[lineage.Version](r.val))
+	}
+	for _, e := range ch.edges {
+		s.graph.add(e)
+	}
+	return nil
+}
+
+func putAll(b *bolt.Bucket, rs []record) error {
+	for _, r := range rs {
+		val := r.val
+		if val == nil {
+			val = []byte{}
+		}
+		if err := b.Put(r.key, val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mustDecode decodes what json.Marshal just encoded, which cannot fail.
+func mustDecode[T any](b []byte) *T {
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		panic(fmt.Sprintf("embedded: decode what was encoded: %v", err))
+	}
+	return v
+}
+
+func (s *Store) applyProject(p *lineage.Project) {
+	s.projects[p.Name] = p
+}
+
+func (s *Store) applyRun(r *lineage.Run) {
+	if old, ok := s.runs[r.Key()]; ok {
+		// A run's StartedAt never changes, so its place in the list stays.
+		*old = *r
+		return
+	}
+	s.runs[r.Key()] = r
+	s.index(r.Project).runs.insert(item[*lineage.Run]{position: runPosition(r), val: r})
+}
+
+// applyVersion adds v or replaces the version with its uid, keeping the same
+// pointer so that the lists holding it stay valid once it is re-indexed.
+func (s *Store) applyVersion(v *lineage.Version) {
+	if old, ok := s.versions[v.UID]; ok {
+		s.unindexVersion(old)
+		*old = *v
+		v = old
+	} else {
+		s.versions[v.UID] = v
+	}
+	s.indexVersion(v)
+}
+
+func (s *Store) indexVersion(v *lineage.Version) {
+	for _, t := range v.Tags {
+		s.tags[tagKeyOf(v, t)] = v
+	}
+	s.index(v.Project).add(v)
+}
+
+func (s *Store) unindexVersion(v *lineage.Version) {
+	for _, t := range v.Tags {
+		// The tag may already name another version, applied first in the
+		// same change.
+		if k := tagKeyOf(v, t); s.tags[k] == v {
+			delete(s.tags, k)
+		}
+	}
+	x := s.indexes[v.Project]
+	x.remove(v)
+	if x.empty() {
+		delete(s.indexes, v.Project)
+	}
+}
+
+func (s *Store) removeVersions(uids []string) {
+	var nodes []lineage.NodeRef
+	for _, uid := range uids {
+		v, ok := s.versions[uid]
+		if !ok {
+			continue
+		}
+		s.unindexVersion(v)
+		delete(s.versions, uid)
+		nodes = append(nodes, lineage.VersionNode(*v))
+	}
+	s.graph.removeNodes(nodes)
+}
+
+// runKey and edgeKey encode keys as JSON arrays: unambiguous whatever the
+// names contain.
+func runKey(k lineage.RunKey) []byte {
+	b, _ := json.Marshal([2]string{k.Project, k.UID})
+	return b
+}
+
+func edgeKey(e lineage.Edge) []byte {
+	b, _ := json.Marshal([8]string{
+		string(e.From.Type), e.From.Project, e.From.UID,
+		string(e.To.Type), e.To.Project, e.To.UID,
+		string(e.Relation), e.Name,
+	})
+	return b
+}
+
+func decodeEdgeKey(b []byte) (lineage.Edge, error) {
+	var f [8]string
+	if err := json.Unmarshal(b, &f); err != nil {
+		return lineage.Edge{}, err
+	}
+	e := lineage.Edge{
+		From:     lineage.NodeRef{Type: lineage.NodeType(f[0]), Project: f[1], UID: f[2]},
+		To:       lineage.NodeRef{Type: lineage.NodeType(f[3]), Project: f[4], UID: f[5]},
+		Relation: lineage.Relation(f[6]),
+		Name:     f[7],
+	}
+	if _, ok := relCode(e.Relation); !ok {
+		return lineage.Edge{}, fmt.Errorf("unknown relation %q", e.Relation)
+	}
+	return e, nil
+}

@@ -1,0 +1,175 @@
+package embedded
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/artigraph/artigraph/lineage"
+)
+
+// UpsertProject writes p, keeping the CreatedAt of an existing project.
+func (s *Store) UpsertProject(ctx context.Context, p lineage.Project) (lineage.Project, error) {
+	if strings.TrimSpace(p.Name) == "" {
+		return lineage.Project{}, lineage.Errorf(lineage.EINVALID, "a project needs a name")
+	}
+	unlock, err := s.wlock(ctx)
+	if err != nil {
+		return lineage.Project{}, err
+	}
+	defer unlock()
+	if old, ok := s.projects[p.Name]; ok {
+		p.CreatedAt = old.CreatedAt
+	}
+	if err := s.commit(&change{projects: []lineage.Project{p}}); err != nil {
+		return lineage.Project{}, err
+	}
+	return cloneProject(s.projects[p.Name]), nil
+}
+
+// GetProject returns the project named name, or ENOTFOUND.
+func (s *Store) GetProject(ctx context.Context, name string) (lineage.Project, error) {
+	unlock, err := s.rlock(ctx)
+	if err != nil {
+		return lineage.Project{}, err
+	}
+	defer unlock()
+	p, ok := s.projects[name]
+	if !ok {
+		return lineage.Project{}, lineage.Errorf(lineage.ENOTFOUND, "project %q not found", name)
+	}
+	return cloneProject(p), nil
+}
+
+// ListProjects returns every project, by name.
+func (s *Store) ListProjects(ctx context.Context) ([]lineage.Project, error) {
+	unlock, err := s.rlock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	out := make([]lineage.Project, 0, len(s.projects))
+	for _, p := range s.projects {
+		out = append(out, cloneProject(p))
+	}
+	slices.SortFunc(out, func(a, b lineage.Project) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// CreateRun writes r and a CONSUMED edge to each input version. The key must
+// be new (else ECONFLICT) and the inputs must exist (else ENOTFOUND).
+func (s *Store) CreateRun(ctx context.Context, r lineage.Run, inputs []string) (lineage.Run, error) {
+	if r.Project == "" || r.UID == "" {
+		return lineage.Run{}, lineage.Errorf(lineage.EINVALID, "a run needs a project and a uid")
+	}
+	if r.State != "" && !r.State.Valid() {
+		return lineage.Run{}, lineage.Errorf(lineage.EINVALID, "unknown run state %q", r.State)
+	}
+	unlock, err := s.wlock(ctx)
+	if err != nil {
+		return lineage.Run{}, err
+	}
+	defer unlock()
+	if _, ok := s.runs[r.Key()]; ok {
+		return lineage.Run{}, lineage.Errorf(lineage.ECONFLICT, "run %s/%s already exists", r.Project, r.UID)
+	}
+	nodes, err := s.versionNodes(dedupe(inputs))
+	if err != nil {
+		return lineage.Run{}, err
+	}
+	ch := &change{runs: []lineage.Run{r}}
+	for _, n := range nodes {
+		ch.edges = append(ch.edges, lineage.Edge{From: lineage.RunNode(r.Key()), To: n, Relation: lineage.RelConsumed})
+	}
+	if err := s.commit(ch); err != nil {
+		return lineage.Run{}, err
+	}
+	return cloneRun(s.runs[r.Key()]), nil
+}
+
+// FinishRun sets a run's state and finish time.
+func (s *Store) FinishRun(ctx context.Context, key lineage.RunKey, state lineage.RunState, at time.Time) (lineage.Run, error) {
+	if !state.Valid() {
+		return lineage.Run{}, lineage.Errorf(lineage.EINVALID, "unknown run state %q", state)
+	}
+	unlock, err := s.wlock(ctx)
+	if err != nil {
+		return lineage.Run{}, err
+	}
+	defer unlock()
+	old, ok := s.runs[key]
+	if !ok {
+		return lineage.Run{}, lineage.Errorf(lineage.ENOTFOUND, "run %s/%s not found", key.Project, key.UID)
+	}
+	r := cloneRun(old)
+	r.State = state
+	r.FinishedAt = &at
+	if err := s.commit(&change{runs: []lineage.Run{r}}); err != nil {
+		return lineage.Run{}, err
+	}
+	return cloneRun(s.runs[key]), nil
+}
+
+// GetRuns returns the runs found, in the order asked.
+func (s *Store) GetRuns(ctx context.Context, keys []lineage.RunKey) ([]lineage.Run, error) {
+	unlock, err := s.rlock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	var out []lineage.Run
+	for _, k := range keys {
+		if r, ok := s.runs[k]; ok {
+			out = append(out, cloneRun(r))
+		}
+	}
+	return out, nil
+}
+
+// ListRuns returns a page of a project's runs, newest StartedAt first.
+func (s *Store) ListRuns(ctx context.Context, project string, page lineage.Page) (lineage.RunPage, error) {
+	c, err := decodePage(page)
+	if err != nil {
+		return lineage.RunPage{}, err
+	}
+	unlock, err := s.rlock(ctx)
+	if err != nil {
+		return lineage.RunPage{}, err
+	}
+	defer unlock()
+	x := s.indexes[project]
+	if x == nil {
+		return lineage.RunPage{}, nil
+	}
+	var out lineage.RunPage
+	out.Total = x.runs.Len()
+	x.runs.descend(bottom, c, func(it *item[*lineage.Run]) bool {
+		if len(out.Runs) == page.First {
+			out.HasNext = true
+			return false
+		}
+		out.Runs = append(out.Runs, cloneRun(it.val))
+		return true
+	})
+	if n := len(out.Runs); n > 0 {
+		out.EndCursor = lineage.Cursor{Time: out.Runs[n-1].StartedAt, UID: out.Runs[n-1].UID}.Encode()
+	}
+	return out, nil
+}
+
+// decodePage checks a page request and returns the position its items come
+// before: the cursor's, or the top of the list.
+func decodePage(page lineage.Page) (position, error) {
+	if page.First < 0 {
+		return position{}, lineage.Errorf(lineage.EINVALID, "first must not be negative")
+	}
+	c, err := lineage.DecodeCursor(page.After)
+	if err != nil {
+		return position{}, err
+	}
+	if c.UID == "" {
+		return top, nil
+	}
+	return position{t: c.Time.UnixNano(), uid: c.UID}, nil
+}
