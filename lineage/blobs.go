@@ -135,3 +135,19 @@ func (r BlobRouter) Delete(ctx context.Context, location string) error {
 	}
 	return b.Delete(ctx, location)
 }
+
+// ContextReader returns a reader that fails once ctx ends, so that a blob
+// store's copy stops when the request that feeds it is cancelled.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

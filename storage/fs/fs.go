@@ -92,7 +92,7 @@ func (s *Store) Put(ctx context.Context, location string, r io.Reader, limit int
 	if limit > 0 {
 		src = io.LimitReader(r, limit+1)
 	}
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), ctxReader{ctx, src}, make([]byte, copyBuffer))
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), lineage.ContextReader(ctx, src), make([]byte, copyBuffer))
 	if err != nil {
 		return info, err
 	}
@@ -234,17 +234,4 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-// ctxReader stops a copy when the request is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

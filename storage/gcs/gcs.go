@@ -236,7 +236,7 @@ func (s *Store) Put(ctx context.Context, loc string, r io.Reader, limit int64) (
 	}
 
 	h := sha256.New()
-	src := &readErrRecorder{r: ctxReader{ctx, r}}
+	src := &readErrRecorder{r: lineage.ContextReader(ctx, r)}
 	if limit > 0 {
 		src.r = io.LimitReader(src.r, limit+1)
 	}
@@ -404,17 +404,4 @@ func (e *readErrRecorder) Read(p []byte) (int, error) {
 		e.err = err
 	}
 	return n, err
-}
-
-// ctxReader stops a copy when the request is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
