@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -44,6 +45,11 @@ func selectionDepth(set ast.SelectionSet, seen int) int {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
+			if strings.HasPrefix(s.Name, "__") {
+				// Introspection (__schema, __type) is bounded by the
+				// schema itself; GraphiQL's query is 15 levels deep.
+				continue
+			}
 			d = 0
 			if len(s.SelectionSet) > 0 {
 				d = selectionDepth(s.SelectionSet, seen+1)

@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/artigraph/artigraph/lineage"
 )
 
 // MarshalRawJSON writes the JSON scalar as the raw bytes it holds, so values
@@ -39,7 +40,7 @@ func UnmarshalRawJSON(_ context.Context, v any) (json.RawMessage, error) {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("JSON scalar: %w", err)
+		return nil, lineage.Errorf(lineage.EINVALID, "JSON scalar: %v", err)
 	}
 	return b, nil
 }
