@@ -5,8 +5,6 @@ package fs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -87,17 +85,9 @@ func (s *Store) Put(ctx context.Context, location string, r io.Reader, limit int
 			os.Remove(tmp.Name())
 		}
 	}()
-	h := sha256.New()
-	src := r
-	if limit > 0 {
-		src = io.LimitReader(r, limit+1)
-	}
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), lineage.ContextReader(ctx, src), make([]byte, copyBuffer))
+	n, hash, err := lineage.HashCopy(tmp, lineage.ContextReader(ctx, r), limit)
 	if err != nil {
 		return info, err
-	}
-	if limit > 0 && n > limit {
-		return info, lineage.Errorf(lineage.ELIMIT, "content is larger than the upload limit of %d bytes", limit)
 	}
 	if err = tmp.Sync(); err != nil {
 		return info, err
@@ -111,7 +101,7 @@ func (s *Store) Put(ctx context.Context, location string, r io.Reader, limit int
 	if err = syncDir(dir); err != nil {
 		return info, err
 	}
-	return lineage.BlobInfo{Size: n, Hash: "sha256:" + hex.EncodeToString(h.Sum(nil))}, nil
+	return lineage.BlobInfo{Size: n, Hash: hash}, nil
 }
 
 func (s *Store) Open(ctx context.Context, location string) (lineage.Blob, error) {
@@ -223,9 +213,6 @@ func (s *Store) Delete(ctx context.Context, location string) error {
 	}
 	return syncDir(filepath.Dir(path))
 }
-
-// copyBuffer is large so that streaming a big artifact costs few syscalls.
-const copyBuffer = 1 << 20
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
