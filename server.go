@@ -23,6 +23,7 @@ import (
 	"github.com/artigraph/artigraph/storage/embedded"
 	"github.com/artigraph/artigraph/storage/fs"
 	"github.com/artigraph/artigraph/storage/gcs"
+	"github.com/artigraph/artigraph/storage/neo4j"
 )
 
 // Config is everything the server reads from flags and the environment.
@@ -42,6 +43,7 @@ type Config struct {
 	SignedURLTTL   time.Duration
 	GCSSignerEmail string
 	GCSSignerKey   string // path to a PEM private key
+	Neo4j          neo4j.Config
 }
 
 // parseConfig reads flags, each defaulting to its ARTIGRAPH_* variable.
@@ -79,6 +81,8 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	if err := fset.Parse(args); err != nil {
 		return Config{}, err
 	}
+	c.Neo4j = neo4j.Config{URI: getenv("NEO4J_URI"), User: getenv("NEO4J_USER"),
+		Password: getenv("NEO4J_PASSWORD"), Database: getenv("NEO4J_DATABASE")}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.CORSOrigins = append(c.CORSOrigins, o)
@@ -132,9 +136,9 @@ func openService(c Config) (lineage.Store, *lineage.Service, error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	store, err := embedded.Open(filepath.Join(dataDir, "artigraph.db"))
+	store, err := openStore(c, dataDir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open embedded store: %w", err)
+		return nil, nil, err
 	}
 	roots := []string{dataDir}
 	if p := localRoot(c.ArtifactPath); p != "" {
@@ -161,6 +165,25 @@ func openService(c Config) (lineage.Store, *lineage.Service, error) {
 	}
 	svc := lineage.NewService(store, router, cfg)
 	return store, svc, nil
+}
+
+// openStore opens Neo4j when NEO4J_URI is set, else the embedded store in
+// the data directory.
+func openStore(c Config, dataDir string) (lineage.Store, error) {
+	if c.Neo4j.URI == "" {
+		s, err := embedded.Open(filepath.Join(dataDir, "artigraph.db"))
+		if err != nil {
+			return nil, fmt.Errorf("open embedded store: %w", err)
+		}
+		return s, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := neo4j.Open(ctx, c.Neo4j)
+	if err != nil {
+		return nil, fmt.Errorf("open neo4j at %s: %w", c.Neo4j.URI, err)
+	}
+	return s, nil
 }
 
 // openGCS connects to Google Cloud Storage when the configuration asks for
@@ -207,8 +230,12 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 func (m *Main) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- m.HTTP.Serve(m.ln) }()
+	store := "embedded"
+	if m.Config.Neo4j.URI != "" {
+		store = "neo4j " + m.Config.Neo4j.URI
+	}
 	m.Log.Info("artigraph listening", "addr", "http://"+m.Addr(), "graphiql", "http://"+m.Addr()+"/graphiql",
-		"data_dir", m.Config.DataDir)
+		"store", store, "data_dir", m.Config.DataDir)
 	select {
 	case err := <-errc:
 		return err

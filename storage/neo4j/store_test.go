@@ -1,0 +1,290 @@
+package neo4j
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	neo "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/artigraph/artigraph/lineage"
+	"github.com/artigraph/artigraph/lineage/storetest"
+)
+
+// These tests need a Neo4j server: NEO4J_URI names it (scripts/neo4j start
+// runs one and prints it). Without NEO4J_URI they skip, unless
+// ARTIGRAPH_REQUIRE_NEO4J is set: then they fail, as they do whenever the
+// server named cannot be used. They wipe the database they use.
+
+func testConfig(tb testing.TB) Config {
+	tb.Helper()
+	uri := os.Getenv("NEO4J_URI")
+	if uri == "" {
+		if os.Getenv("ARTIGRAPH_REQUIRE_NEO4J") != "" {
+			tb.Fatal("ARTIGRAPH_REQUIRE_NEO4J is set but NEO4J_URI is not: start a server with scripts/neo4j start and export the NEO4J_URI it prints")
+		}
+		tb.Skip("NEO4J_URI is not set: scripts/neo4j start runs a server and prints it")
+	}
+	return Config{
+		URI:      uri,
+		User:     os.Getenv("NEO4J_USER"),
+		Password: os.Getenv("NEO4J_PASSWORD"),
+		Database: os.Getenv("NEO4J_DATABASE"),
+	}
+}
+
+// mustOpen opens a store on an emptied database and closes it at the end.
+func mustOpen(tb testing.TB, cfg Config) *Store {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := Open(ctx, cfg)
+	if err != nil {
+		tb.Fatalf("Open %s: %v", cfg.URI, err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if err := s.wipe(ctx); err != nil {
+		tb.Fatalf("wipe: %v", err)
+	}
+	return s
+}
+
+// wipe deletes every node and relationship, in batches (schema stays).
+func (s *Store) wipe(ctx context.Context) error {
+	sess := s.session(ctx, neo.AccessModeWrite)
+	defer sess.Close(ctx)
+	// CALL ... IN TRANSACTIONS needs an auto-commit transaction.
+	res, err := sess.Run(ctx, "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS", nil)
+	if err == nil {
+		_, err = res.Consume(ctx)
+	}
+	return err
+}
+
+func TestConformance(t *testing.T) {
+	cfg := testConfig(t)
+	storetest.Run(t, func(t *testing.T) lineage.Store { return mustOpen(t, cfg) })
+}
+
+// TestLineageMatchesTraverse checks Lineage, which walks the levels itself,
+// against lineage.Traverse over Edges on a random graph with diamonds,
+// shortcuts, runs reading several versions and versions in two projects,
+// for many queries: small limits and depths included, where the rules of
+// the answer bite.
+func TestLineageMatchesTraverse(t *testing.T) {
+	s := mustOpen(t, testConfig(t))
+	ctx := t.Context()
+	rng := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var nodes []lineage.NodeRef
+	var versions []string
+	var runs []lineage.Run
+	pick := func(uids []string, max int) []string {
+		var out []string
+		for range rng.IntN(max + 1) {
+			if len(uids) > 0 {
+				out = append(out, uids[rng.IntN(len(uids))])
+			}
+		}
+		return out
+	}
+	for i := range 90 {
+		project := []string{"p", "q"}[rng.IntN(2)]
+		if i%3 == 2 && len(versions) > 0 {
+			r := lineage.Run{Project: project, UID: fmt.Sprintf("r%02d", i), Name: "job", State: lineage.RunRunning, StartedAt: t0}
+			if _, err := s.CreateRun(ctx, r, pick(versions, 3)); err != nil {
+				t.Fatal(err)
+			}
+			runs = append(runs, r)
+			nodes = append(nodes, lineage.RunNode(r.Key()))
+			continue
+		}
+		v := lineage.Version{UID: fmt.Sprintf("v%02d", i), Project: project, Key: "k", Kind: lineage.KindArtifact, CreatedAt: t0}
+		if len(runs) > 0 && rng.IntN(2) == 0 {
+			k := runs[rng.IntN(len(runs))].Key()
+			v.Run = &k
+		}
+		w := lineage.VersionWrite{Version: v, Sources: pick(versions, 2)}
+		if len(versions) > 0 && rng.IntN(4) == 0 {
+			w.Links = []lineage.Link{{Relation: "chart", UID: versions[rng.IntN(len(versions))]}}
+		}
+		if _, _, err := s.PutVersion(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, v.UID)
+		nodes = append(nodes, lineage.VersionNode(v))
+	}
+	nodes = append(nodes, lineage.NodeRef{Type: lineage.NodeArtifact, Project: "p", UID: "missing"},
+		lineage.NodeRef{Type: lineage.NodeArtifact, Project: "q", UID: "v00"}) // v00 is in one project only
+	var truncated, total int
+	for i := range 200 {
+		q := lineage.LineageQuery{
+			Start:     nodes[rng.IntN(len(nodes))],
+			Direction: []lineage.Direction{lineage.Upstream, lineage.Downstream}[rng.IntN(2)],
+			Depth:     rng.IntN(7),
+			Limit:     1 + rng.IntN(30),
+		}
+		got, err := s.Lineage(ctx, q)
+		if err != nil {
+			t.Fatalf("Lineage %+v: %v", q, err)
+		}
+		want, err := lineage.Traverse(ctx, s.Edges, q)
+		if err != nil {
+			t.Fatalf("Traverse %+v: %v", q, err)
+		}
+		if len(got.Edges) == 0 && len(want.Edges) == 0 {
+			got.Edges, want.Edges = nil, nil
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("query %d %+v:\n got %+v\nwant %+v", i, q, got, want)
+		}
+		total += len(got.Nodes)
+		if got.Truncated {
+			truncated++
+		}
+	}
+	t.Logf("200 queries: %d nodes in all, %d answers truncated", total, truncated)
+}
+
+// TestConcurrentPutOfOneUID checks that writes of one new uid racing each
+// other create it once, the others applying their tags to it (the path a
+// uniqueness violation takes).
+func TestConcurrentPutOfOneUID(t *testing.T) {
+	s := mustOpen(t, testConfig(t))
+	ctx := t.Context()
+	const writers = 8
+	created := make(chan bool, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			w := lineage.VersionWrite{
+				Version: lineage.Version{UID: "same", Project: "p", Key: "k", Kind: lineage.KindModel, CreatedAt: time.Unix(100, 0)},
+				Tags:    []string{fmt.Sprintf("t%d", i)},
+			}
+			_, c, err := s.PutVersion(ctx, w)
+			if err != nil {
+				t.Errorf("PutVersion: %v", err)
+			}
+			created <- c
+		})
+	}
+	wg.Wait()
+	close(created)
+	n := 0
+	for c := range created {
+		if c {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d writes created the version, want 1", n)
+	}
+	vs, err := s.GetVersions(ctx, []string{"same"})
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("GetVersions: %v, %v", vs, err)
+	}
+	if len(vs[0].Tags) != writers+1 {
+		t.Fatalf("tags %q: want latest and every writer's", vs[0].Tags)
+	}
+}
+
+func TestUnreachableIsUnavailable(t *testing.T) {
+	// No server needed: a port nothing listens on.
+	_, err := Open(t.Context(), Config{URI: "bolt://127.0.0.1:1"})
+	if code := lineage.ErrorCode(err); code != lineage.EUNAVAILABLE {
+		t.Fatalf("Open of an unreachable server: %v (code %q), want %q", err, code, lineage.EUNAVAILABLE)
+	}
+}
+
+// TestReconnectsAfterRestart stops Neo4j, checks that calls fail with
+// EUNAVAILABLE, starts it again on the same port and checks that the same
+// Store works again. It runs a Neo4j of its own (scripts/neo4j with its own
+// state folder), so that the server other tests share, even in packages
+// running at the same time, stays up throughout.
+func TestReconnectsAfterRestart(t *testing.T) {
+	testConfig(t) // the same gating as every test here
+	script, err := filepath.Abs("../../scripts/neo4j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	neo4jScript := func(port string, args ...string) (string, error) {
+		cmd := exec.Command(script, args...)
+		cmd.Env = append(os.Environ(), "ARTIGRAPH_NEO4J_STATE="+state, "NEO4J_PORT="+port)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("scripts/neo4j %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		return strings.TrimSpace(string(out)), nil
+	}
+	out, err := neo4jScript("", "start")
+	if err != nil {
+		if os.Getenv("ARTIGRAPH_REQUIRE_NEO4J") == "" {
+			t.Skipf("cannot run a Neo4j of this test's own: %v", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := neo4jScript("", "stop"); err != nil {
+			t.Error(err)
+		}
+	})
+	uri := strings.TrimPrefix(out[strings.LastIndex(out, "\n")+1:], "NEO4J_URI=")
+	port := uri[strings.LastIndex(uri, ":")+1:]
+
+	ctx := t.Context()
+	open, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	s, err := Open(open, Config{URI: uri, MaxRetryTime: 2 * time.Second})
+	if err != nil {
+		t.Fatalf("Open %s: %v", uri, err)
+	}
+	defer s.Close()
+	if _, err := s.UpsertProject(ctx, lineage.Project{Name: "before"}); err != nil {
+		t.Fatalf("UpsertProject: %v", err)
+	}
+
+	if _, err := neo4jScript("", "stop"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx); lineage.ErrorCode(err) != lineage.EUNAVAILABLE {
+		t.Fatalf("Ping with Neo4j stopped: %v (code %q), want %q", err, lineage.ErrorCode(err), lineage.EUNAVAILABLE)
+	}
+	began := time.Now()
+	_, err = s.ListProjects(ctx)
+	if lineage.ErrorCode(err) != lineage.EUNAVAILABLE {
+		t.Fatalf("ListProjects with Neo4j stopped: %v (code %q), want %q", err, lineage.ErrorCode(err), lineage.EUNAVAILABLE)
+	}
+	t.Logf("ListProjects failed after %s (MaxRetryTime 2s): %v", time.Since(began).Round(time.Millisecond), err)
+	short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = s.GetVersions(short, []string{"x"})
+	cancelShort()
+	if lineage.ErrorCode(err) != lineage.EUNAVAILABLE {
+		t.Fatalf("GetVersions with Neo4j stopped and a short deadline: %v (code %q), want %q", err, lineage.ErrorCode(err), lineage.EUNAVAILABLE)
+	}
+
+	if _, err := neo4jScript(port, "start"); err != nil {
+		t.Fatalf("start again on port %s: %v", port, err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping after the restart: %v", err)
+	}
+	// scripts/neo4j stop deleted the data: the server is a new, empty one.
+	if _, err := s.UpsertProject(ctx, lineage.Project{Name: "after"}); err != nil {
+		t.Fatalf("UpsertProject after the restart: %v", err)
+	}
+	ps, err := s.ListProjects(ctx)
+	if err != nil || len(ps) != 1 || ps[0].Name != "after" {
+		t.Fatalf("ListProjects after the restart: %v, %v", ps, err)
+	}
+}
