@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -66,23 +65,7 @@ func TestServerOnNeo4jSurvivesAnOutage(t *testing.T) {
 	base := "http://" + m.Addr()
 	waitReady(t, base)
 
-	gql := func(q string) (data string, code string) {
-		b, _ := json.Marshal(map[string]string{"query": q})
-		resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var r struct {
-			Data   json.RawMessage
-			Errors []struct{ Extensions struct{ Code string } }
-		}
-		json.NewDecoder(resp.Body).Decode(&r)
-		if len(r.Errors) > 0 {
-			return string(r.Data), r.Errors[0].Extensions.Code
-		}
-		return string(r.Data), ""
-	}
+	gql := func(q string) (string, string) { return postGraphQL(t, base, q) }
 	readyz := func() int {
 		resp, err := http.Get(base + "/readyz")
 		if err != nil {

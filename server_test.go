@@ -150,18 +150,8 @@ func TestDefaultArtifactPathIsUnderDataDir(t *testing.T) {
 	go m.Run(ctx)
 	base := "http://" + m.Addr()
 	waitReady(t, base)
-	post := func(q string) string {
-		b, _ := json.Marshal(map[string]string{"query": q})
-		resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		return string(out)
-	}
-	post(`mutation { upsertProject(input: {name: "p"}) { name } }`)
-	got := post(`mutation { logArtifact(input: {project: "p", key: "k", kind: MODEL, body: "x", format: "txt"}) { targetPath } }`)
+	postGraphQL(t, base, `mutation { upsertProject(input: {name: "p"}) { name } }`)
+	got, _ := postGraphQL(t, base, `mutation { logArtifact(input: {project: "p", key: "k", kind: MODEL, body: "x", format: "txt"}) { targetPath } }`)
 	want := filepath.Join(dir, "artifacts", "p", "k.txt")
 	if !strings.Contains(got, want) {
 		t.Fatalf("%s does not name %s", got, want)
@@ -188,4 +178,27 @@ func TestGCCommand(t *testing.T) {
 	if code := runGC([]string{"--data-dir", dir, "--grace=soon"}); code != 2 {
 		t.Fatalf("bad grace: exit %d", code)
 	}
+}
+
+// postGraphQL sends a query to a running server and returns its data and
+// the first error's extensions.code ("" when none).
+func postGraphQL(t *testing.T, base, q string) (data, code string) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{"query": q})
+	resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Data   json.RawMessage
+		Errors []struct{ Extensions struct{ Code string } }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Errors) > 0 {
+		return string(r.Data), r.Errors[0].Extensions.Code
+	}
+	return string(r.Data), ""
 }
