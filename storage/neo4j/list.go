@@ -43,21 +43,9 @@ func (s *Store) ListVersions(ctx context.Context, project string, f lineage.Vers
 		if err != nil {
 			return out, err
 		}
-		for i, rec := range recs {
-			if i == page.First {
-				out.HasNext = true
-				break
-			}
-			v, err := decVersion(recMap(rec.Values[0]))
-			if err != nil {
-				return out, err
-			}
-			out.Versions = append(out.Versions, v)
-		}
-		if n := len(out.Versions); n > 0 {
-			out.EndCursor = lineage.Cursor{Time: out.Versions[n-1].UpdatedAt, UID: out.Versions[n-1].UID}.Encode()
-		}
-		return out, nil
+		out.Versions, out.HasNext, out.EndCursor, err = decodePage(recs, page.First, decVersion,
+			func(v lineage.Version) lineage.Cursor { return lineage.Cursor{Time: v.UpdatedAt, UID: v.UID} })
+		return out, err
 	})
 }
 

@@ -208,22 +208,31 @@ func (s *Store) ListRuns(ctx context.Context, project string, page lineage.Page)
 		if err != nil {
 			return out, err
 		}
-		for i, rec := range recs {
-			if i == page.First {
-				out.HasNext = true
-				break
-			}
-			r, err := decRun(recMap(rec.Values[0]))
-			if err != nil {
-				return out, err
-			}
-			out.Runs = append(out.Runs, r)
-		}
-		if n := len(out.Runs); n > 0 {
-			out.EndCursor = lineage.Cursor{Time: out.Runs[n-1].StartedAt, UID: out.Runs[n-1].UID}.Encode()
-		}
-		return out, nil
+		out.Runs, out.HasNext, out.EndCursor, err = decodePage(recs, page.First, decRun,
+			func(r lineage.Run) lineage.Cursor { return lineage.Cursor{Time: r.StartedAt, UID: r.UID} })
+		return out, err
 	})
+}
+
+// decodePage decodes up to first records (the query asks for one more, to
+// tell whether another page follows) and the cursor after the last one.
+func decodePage[T any](recs []*neo.Record, first int, decode func(map[string]any) (T, error),
+	cursor func(T) lineage.Cursor) (items []T, hasNext bool, end string, err error) {
+	for i, rec := range recs {
+		if i == first {
+			hasNext = true
+			break
+		}
+		item, err := decode(recMap(rec.Values[0]))
+		if err != nil {
+			return nil, false, "", err
+		}
+		items = append(items, item)
+	}
+	if n := len(items); n > 0 {
+		end = cursor(items[n-1]).Encode()
+	}
+	return items, hasNext, end, nil
 }
 
 // pageParams checks a page request and returns the parameters of its
