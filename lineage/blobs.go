@@ -10,8 +10,11 @@ import (
 
 // BlobInfo describes stored content.
 type BlobInfo struct {
-	Size int64
-	Hash string // "sha256:<hex>"
+	// Location is where the content was stored: the location asked for, or
+	// a fresh one beside it when that was taken (Put never replaces).
+	Location string
+	Size     int64
+	Hash     string // "sha256:<hex>"
 }
 
 // Blob is open content: read it, then Close it. Seeker is non-nil when the
@@ -25,10 +28,13 @@ type Blob struct {
 // Blobs stores content at data-store URLs (file:///…, gs://…) or absolute
 // local paths. Implementations normalise a missing object to ENOTFOUND.
 type Blobs interface {
-	// Put streams r to location, hashing on the way. It fails with ELIMIT
-	// once more than limit bytes arrive (limit <= 0: no limit), and on any
-	// failure leaves nothing new at location. It returns once the content is
-	// durable.
+	// Put streams r to a new blob at location, hashing on the way. It never
+	// replaces content: when location is taken, the blob is stored at a
+	// fresh location beside it (same directory, a unique suffix before the
+	// extension) and BlobInfo.Location says where. It fails with ELIMIT once
+	// more than limit bytes arrive (limit <= 0: no limit); on any failure
+	// (limit, short body, cancelled context, read error) it leaves nothing
+	// new behind. It returns once the content is durable.
 	Put(ctx context.Context, location string, r io.Reader, limit int64) (BlobInfo, error)
 	Open(ctx context.Context, location string) (Blob, error)
 	// OpenRange reads length bytes from offset (length < 0: to the end).

@@ -101,7 +101,7 @@ func (s *Store) Put(ctx context.Context, location string, r io.Reader, limit int
 	if err = syncDir(dir); err != nil {
 		return info, err
 	}
-	return lineage.BlobInfo{Size: n, Hash: hash}, nil
+	return lineage.BlobInfo{Location: location, Size: n, Hash: hash}, nil
 }
 
 func (s *Store) Open(ctx context.Context, location string) (lineage.Blob, error) {

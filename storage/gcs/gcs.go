@@ -272,7 +272,7 @@ func (s *Store) Put(ctx context.Context, loc string, r io.Reader, limit int64) (
 		_, _ = obj.If(storage.Conditions{GenerationMatch: attrs.Generation}).
 			Update(ctx, storage.ObjectAttrsToUpdate{Metadata: map[string]string{MetadataSHA256: sum}})
 	}
-	return lineage.BlobInfo{Size: n, Hash: "sha256:" + sum}, nil
+	return lineage.BlobInfo{Location: loc, Size: n, Hash: "sha256:" + sum}, nil
 }
 
 // Open reads the whole object. GCS readers cannot seek, so Seeker is nil.
