@@ -2,8 +2,11 @@ package lineage
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 )
@@ -44,6 +47,26 @@ type Blobs interface {
 	// directory-like location), including partial uploads a crash left
 	// behind, so that garbage collection can find orphans.
 	List(ctx context.Context, prefix string, fn func(BlobEntry) error) error
+}
+
+// FreshName returns a name for a blob beside name, for a Put whose location
+// is taken: name with 8 crypto-random hex digits before its extension
+// ("model.pkl" -> "model.3f9a1c2e.pkl", "README" -> "README.3f9a1c2e",
+// ".env" -> ".env.3f9a1c2e"). name is the last path segment only; the
+// extension is kept so that the content type still follows from it.
+// Randomness, not a counter, so that writers in different processes do not
+// pick the same names in turn; callers still publish without replacing and
+// try again on a collision.
+func FreshName(name string) string {
+	var b [4]byte
+	rand.Read(b[:]) // never fails (crypto/rand: a failure is fatal)
+	suffix := hex.EncodeToString(b[:])
+	ext := path.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	if stem == "" { // a dot file: the whole name is the stem
+		return name + "." + suffix
+	}
+	return stem + "." + suffix + ext
 }
 
 // BlobEntry is one listed blob.

@@ -3,7 +3,6 @@ package lineage
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
 )
 
@@ -19,6 +18,12 @@ const (
 // is read and written: sha256 runs near disk speed, so doing both in turn
 // would halve a large upload's throughput. It stops with ELIMIT once more
 // than limit bytes arrive (limit <= 0: no limit).
+//
+// Only io.EOF from src is a clean end. Any other error is returned, and the
+// caller must abandon what it wrote: io.ErrUnexpectedEOF in particular is
+// what net/http's request body returns when the client hangs up before
+// Content-Length bytes, so treating it as an end would commit a truncated
+// upload as complete content.
 func HashCopy(dst io.Writer, src io.Reader, limit int64) (int64, string, error) {
 	free := make(chan []byte, copyChunks)
 	for i := 0; i < copyChunks; i++ {
@@ -39,7 +44,7 @@ func HashCopy(dst io.Writer, src io.Reader, limit int64) (int64, string, error) 
 	var err error
 	for {
 		buf := <-free
-		m, rerr := io.ReadFull(src, buf)
+		m, rerr := fill(src, buf)
 		if m > 0 {
 			n += int64(m)
 			if limit > 0 && n > limit {
@@ -52,7 +57,7 @@ func HashCopy(dst io.Writer, src io.Reader, limit int64) (int64, string, error) 
 			}
 			toHash <- buf[:m]
 		}
-		if rerr == io.EOF || errors.Is(rerr, io.ErrUnexpectedEOF) {
+		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
@@ -66,4 +71,20 @@ func HashCopy(dst io.Writer, src io.Reader, limit int64) (int64, string, error) 
 		return n, "", err
 	}
 	return n, "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// fill reads into buf until it is full or src fails. Unlike io.ReadFull it
+// passes src's error through unchanged: io.ReadFull turns a clean io.EOF
+// after a partial chunk into io.ErrUnexpectedEOF, which would make a real
+// io.ErrUnexpectedEOF from src impossible to tell apart from a clean end.
+func fill(src io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := src.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

@@ -13,16 +13,20 @@
 // account key; the blob router offers signed downloads only for stores that
 // implement it, so the capability follows the configuration.
 //
-// Writes never overwrite blindly: Put reads the object's current generation
-// and makes the upload conditional on it, so of two concurrent writers to one
-// location the later one to finish fails with ECONFLICT instead of silently
-// replacing the other's content.
+// Content is immutable: Put never replaces an object. Every upload is
+// conditional on the object not existing (DoesNotExist), and when the
+// location is taken Put picks a fresh name beside it (lineage.FreshName) and
+// says so in BlobInfo.Location. Concurrent Puts of one Store to one location
+// each get their own name, because a name another Put of this Store is
+// uploading to counts as taken. A writer in another process can still claim
+// the same name between Put's check and the end of its upload; the
+// precondition then fails when the upload is finalised, after the body has
+// been consumed, so Put cannot try a fresh name and returns ECONFLICT: the
+// caller retries with the body, and no content was replaced.
 package gcs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +34,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -64,6 +69,9 @@ type Store struct {
 	client    *storage.Client
 	ownClient bool
 	chunkSize int
+
+	mu        sync.Mutex
+	uploading map[location]bool // names Puts of this Store are uploading to
 }
 
 var _ lineage.Blobs = (*Store)(nil)
@@ -196,32 +204,33 @@ func (s *Store) object(l location) *storage.ObjectHandle {
 	return s.client.Bucket(l.bucket).Object(l.object)
 }
 
-// Put streams r into the object through a resumable upload, hashing on the
-// way. Nothing appears at the location until the upload is finalised, which
-// happens only after r reached EOF within the limit: on a read error, an
-// exceeded limit or a cancelled ctx the upload is abandoned and the old
-// content (if any) stays. The upload is conditional on the generation read
-// before it started, so a concurrent writer that finishes first makes this
-// Put fail with ECONFLICT.
+// freshAttempts bounds the names Put checks before giving up; with 32
+// random bits each, running out means something is wrong.
+const freshAttempts = 8
+
+// Put streams r into a new object through a resumable upload, hashing on the
+// way. Nothing appears until the upload is finalised, which happens only
+// after r reached io.EOF within the limit: on a read error (io.ErrUnexpectedEOF
+// included), an exceeded limit or a cancelled ctx the upload is abandoned and
+// nothing is left. It never replaces an object: see the package comment for
+// how it picks the name and when it returns ECONFLICT.
 func (s *Store) Put(ctx context.Context, loc string, r io.Reader, limit int64) (lineage.BlobInfo, error) {
-	l, err := parseLocation(loc)
+	want, err := parseLocation(loc)
 	if err != nil {
 		return lineage.BlobInfo{}, err
 	}
-	obj := s.object(l)
-	cond := storage.Conditions{DoesNotExist: true}
-	switch attrs, err := obj.Attrs(ctx); {
-	case err == nil:
-		cond = storage.Conditions{GenerationMatch: attrs.Generation}
-	case !errors.Is(err, storage.ErrObjectNotExist):
-		return lineage.BlobInfo{}, mapError(err, l)
+	l, err := s.reserve(ctx, want)
+	if err != nil {
+		return lineage.BlobInfo{}, err
 	}
+	defer s.release(l)
+	obj := s.object(l)
 
 	// Cancelling wctx (and closing the writer with an error) before Close
 	// abandons the upload: the library never sends the finalising request.
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := obj.If(cond).NewWriter(wctx)
+	w := obj.If(storage.Conditions{DoesNotExist: true}).NewWriter(wctx)
 	w.ChunkSize = s.chunkSize
 	w.ContentType = mime.TypeByExtension(path.Ext(l.object))
 	abort := func(cause error) {
@@ -235,44 +244,99 @@ func (s *Store) Put(ctx context.Context, loc string, r io.Reader, limit int64) (
 		w.Close()
 	}
 
-	h := sha256.New()
+	// HashCopy ends only at io.EOF from the body and hashes on another
+	// goroutine while the next chunk goes up.
 	src := &readErrRecorder{r: lineage.ContextReader(ctx, r)}
-	if limit > 0 {
-		src.r = io.LimitReader(src.r, limit+1)
-	}
-	n, err := io.Copy(io.MultiWriter(w, h), src)
+	n, sum, err := lineage.HashCopy(w, src, limit)
 	if err != nil {
 		abort(err)
-		if src.err != nil {
-			return lineage.BlobInfo{}, src.err
+		switch {
+		case src.err != nil:
+			return lineage.BlobInfo{}, src.err // the body failed or ctx ended
+		case lineage.ErrorCode(err) == lineage.ELIMIT:
+			return lineage.BlobInfo{}, err
 		}
-		return lineage.BlobInfo{}, mapError(err, l)
+		return lineage.BlobInfo{}, closeError(err, l)
 	}
-	if limit > 0 && n > limit {
-		err := lineage.Errorf(lineage.ELIMIT, "content is larger than the upload limit of %d bytes", limit)
+	// The request may have ended after the last byte: do not finalise then.
+	if err := ctx.Err(); err != nil {
 		abort(err)
 		return lineage.BlobInfo{}, err
 	}
 	if err := w.Close(); err != nil {
-		var gerr *googleapi.Error
-		if errors.As(err, &gerr) && gerr.Code == http.StatusNotFound {
-			// An upload creates the object, so only the bucket can be missing.
-			return lineage.BlobInfo{}, lineage.Errorf(lineage.ENOTFOUND, "bucket %s does not exist", l.bucket)
-		}
-		return lineage.BlobInfo{}, mapError(err, l)
+		return lineage.BlobInfo{}, closeError(err, l)
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
 
 	// Custom metadata must be sent before the first byte, when the hash is
 	// not known yet, so it is patched onto the generation just written. The
-	// blob is durable already: a failed patch (or a newer generation that
-	// replaced ours meanwhile) does not undo the Put, it only leaves the
-	// object without the sha256 label.
+	// blob is durable already: a failed patch does not undo the Put, it only
+	// leaves the object without the sha256 label.
 	if attrs := w.Attrs(); attrs != nil {
 		_, _ = obj.If(storage.Conditions{GenerationMatch: attrs.Generation}).
-			Update(ctx, storage.ObjectAttrsToUpdate{Metadata: map[string]string{MetadataSHA256: sum}})
+			Update(ctx, storage.ObjectAttrsToUpdate{Metadata: map[string]string{MetadataSHA256: strings.TrimPrefix(sum, "sha256:")}})
 	}
-	return lineage.BlobInfo{Location: loc, Size: n, Hash: "sha256:" + sum}, nil
+	info := lineage.BlobInfo{Location: loc, Size: n, Hash: sum}
+	if l != want {
+		// Keep the caller's spelling of everything but the name.
+		info.Location = strings.TrimSuffix(loc, want.object) + l.object
+	}
+	return info, nil
+}
+
+// reserve picks the name Put uploads to: want when it is free, a fresh name
+// beside it otherwise. A name counts as taken when an object has it or
+// another Put of this Store is uploading to it; the caller releases it.
+func (s *Store) reserve(ctx context.Context, want location) (location, error) {
+	dir, base := path.Split(want.object)
+	l := want
+	for range freshAttempts {
+		s.mu.Lock()
+		busy := s.uploading[l]
+		if !busy {
+			if s.uploading == nil {
+				s.uploading = map[location]bool{}
+			}
+			s.uploading[l] = true
+		}
+		s.mu.Unlock()
+		if !busy {
+			_, err := s.object(l).Attrs(ctx)
+			if errors.Is(err, storage.ErrObjectNotExist) {
+				return l, nil
+			}
+			s.release(l)
+			if err != nil {
+				return location{}, mapError(err, l)
+			}
+		}
+		l = location{bucket: want.bucket, object: dir + lineage.FreshName(base)}
+		if len(l.object) > 1024 {
+			return location{}, lineage.Errorf(lineage.EINVALID, "%s is taken and too long a name to store a blob beside it", want)
+		}
+	}
+	return location{}, lineage.Errorf(lineage.ECONFLICT, "could not find a free name beside %s; retry", want)
+}
+
+func (s *Store) release(l location) {
+	s.mu.Lock()
+	delete(s.uploading, l)
+	s.mu.Unlock()
+}
+
+// closeError maps an upload's failure: 412 means that another writer
+// created the object after reserve checked the name.
+func closeError(err error, l location) error {
+	var gerr *googleapi.Error
+	if errors.As(err, &gerr) {
+		switch gerr.Code {
+		case http.StatusNotFound:
+			// An upload creates the object, so only the bucket can be missing.
+			return lineage.Errorf(lineage.ENOTFOUND, "bucket %s does not exist", l.bucket)
+		case http.StatusPreconditionFailed:
+			return lineage.Errorf(lineage.ECONFLICT, "another writer created %s while this upload was in progress; nothing was replaced, retry the upload", l)
+		}
+	}
+	return mapError(err, l)
 }
 
 // Open reads the whole object. GCS readers cannot seek, so Seeker is nil.
@@ -382,7 +446,7 @@ func mapError(err error, l location) error {
 	case gerr.Code == http.StatusNotFound:
 		return lineage.Errorf(lineage.ENOTFOUND, "no content at %s", l)
 	case gerr.Code == http.StatusPreconditionFailed:
-		return lineage.Errorf(lineage.ECONFLICT, "%s was changed by another writer during the upload; retry", l)
+		return lineage.Errorf(lineage.ECONFLICT, "%s was changed by another writer; retry", l)
 	case gerr.Code == http.StatusUnauthorized || gerr.Code == http.StatusForbidden:
 		return lineage.Errorf(lineage.EFORBIDDEN, "this server has no access to %s", l)
 	case gerr.Code == http.StatusTooManyRequests || gerr.Code >= 500:

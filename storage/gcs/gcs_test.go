@@ -22,10 +22,10 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"cloud.google.com/go/storage"
@@ -33,6 +33,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/artigraph/artigraph/lineage"
+	"github.com/artigraph/artigraph/lineage/blobtest"
 	"github.com/artigraph/artigraph/storage/gcs"
 )
 
@@ -186,62 +187,50 @@ func randomBytes(t testing.TB, n int) []byte {
 	return b
 }
 
-func TestPutOpenDelete(t *testing.T) {
+// The contract, with chunks small enough that the suite's few-MiB blobs
+// take multi-chunk resumable uploads.
+func TestConformance(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) (lineage.Blobs, string) {
+		return newFixture(t, gcs.Config{ChunkSize: testChunk}).store, loc("suite")
+	})
+}
+
+// Put labels the object with its sha256 and a content type from the
+// extension, keeps both on a fresh name, and Open cannot seek.
+func TestMetadataAndContentType(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, gcs.Config{})
 	content := []byte(`{"a": [1, 2]}` + "\n")
-	l := loc("p/run1/0/model.json")
-
-	info, err := f.store.Put(ctx, l, bytes.NewReader(content), 0)
-	if err != nil {
-		t.Fatalf("Put: %v", err)
+	for _, want := range []string{"p/run1/0/model.json", ""} {
+		info, err := f.store.Put(ctx, loc("p/run1/0/model.json"), bytes.NewReader(content), 0)
+		if err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+		object := strings.TrimPrefix(info.Location, loc(""))
+		if want != "" && object != want {
+			t.Fatalf("Put stored at %s, want %s", object, want)
+		}
+		attrs, err := f.client.Bucket(bucket).Object(object).Attrs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if "sha256:"+attrs.Metadata[gcs.MetadataSHA256] != info.Hash || info.Hash != hashOf(content) {
+			t.Errorf("%s: metadata %v, want sha256 %s", object, attrs.Metadata, hashOf(content))
+		}
+		if attrs.ContentType != "application/json" {
+			t.Errorf("%s: content type %q, want application/json", object, attrs.ContentType)
+		}
+		b, err := f.store.Open(ctx, info.Location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		if b.Seeker != nil {
+			t.Fatal("a GCS blob claims to seek")
+		}
 	}
-	if info.Size != int64(len(content)) || info.Hash != hashOf(content) {
-		t.Fatalf("Put = %+v, want size %d hash %s", info, len(content), hashOf(content))
-	}
-	b, err := f.store.Open(ctx, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(b)
-	b.Close()
-	if !bytes.Equal(got, content) || b.Size != int64(len(content)) || b.Seeker != nil {
-		t.Fatalf("Open = %q size %d seeker %v", got, b.Size, b.Seeker)
-	}
-	attrs, err := f.client.Bucket(bucket).Object("p/run1/0/model.json").Attrs(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if "sha256:"+attrs.Metadata[gcs.MetadataSHA256] != info.Hash {
-		t.Errorf("metadata %v, want sha256 %s", attrs.Metadata, info.Hash)
-	}
-	if attrs.ContentType != "application/json" {
-		t.Errorf("content type %q, want application/json", attrs.ContentType)
-	}
-
-	if err := f.store.Delete(ctx, l); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.store.Open(ctx, l); lineage.ErrorCode(err) != lineage.ENOTFOUND {
-		t.Fatalf("Open after Delete: %v", err)
-	}
-	if _, err := f.store.OpenRange(ctx, l, 0, 1); lineage.ErrorCode(err) != lineage.ENOTFOUND {
-		t.Fatalf("OpenRange after Delete: %v", err)
-	}
-	if err := f.store.Delete(ctx, l); lineage.ErrorCode(err) != lineage.ENOTFOUND {
-		t.Fatalf("second Delete: %v", err)
-	}
-	if objs := f.objects(t); len(objs) != 0 {
-		t.Fatalf("bucket not empty: %s", describe(objs))
-	}
-
-	// An empty blob is a blob.
-	info, err = f.store.Put(ctx, loc("empty"), strings.NewReader(""), 0)
-	if err != nil || info.Size != 0 || info.Hash != hashOf(nil) {
-		t.Fatalf("Put(empty) = %+v, %v", info, err)
-	}
-	if got := f.read(t, loc("empty")); got != "" {
-		t.Fatalf("empty blob reads %q", got)
+	if objs := f.objects(t); len(objs) != 2 {
+		t.Fatalf("bucket holds %s, want the blob and its fresh sibling", describe(objs))
 	}
 }
 
@@ -260,125 +249,55 @@ func TestMissingBucket(t *testing.T) {
 	}
 }
 
-func TestOpenRange(t *testing.T) {
+// The suite lists under a prefix; a bare bucket is a prefix too.
+func TestListWholeBucket(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, gcs.Config{})
-	l := loc("p/a.txt")
-	if _, err := f.store.Put(ctx, l, strings.NewReader("0123456789"), 0); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		off, n int64
-		want   string
-	}{{0, 3, "012"}, {7, -1, "789"}, {9, 5, "9"}, {3, 0, ""}, {10, -1, ""}, {0, -1, "0123456789"}} {
-		r, err := f.store.OpenRange(ctx, l, c.off, c.n)
-		if err != nil {
-			t.Fatalf("OpenRange(%d, %d): %v", c.off, c.n, err)
-		}
-		got, err := io.ReadAll(r)
-		r.Close()
-		if err != nil || string(got) != c.want {
-			t.Errorf("OpenRange(%d, %d) = %q, %v, want %q", c.off, c.n, got, err, c.want)
-		}
-	}
-	for _, off := range []int64{11, -1} {
-		if _, err := f.store.OpenRange(ctx, l, off, 1); lineage.ErrorCode(err) != lineage.EINVALID {
-			t.Errorf("OpenRange(%d, 1): %v, want EINVALID", off, err)
-		}
-	}
-}
-
-func TestList(t *testing.T) {
-	ctx := context.Background()
-	f := newFixture(t, gcs.Config{})
-	for name, content := range map[string]string{
-		"p/a.txt":     "0123456789",
-		"p/sub/b.txt": "xy",
-		"p10/c.txt":   "not under p/",
-		"q/d.txt":     "d",
-	} {
-		if _, err := f.store.Put(ctx, loc(name), strings.NewReader(content), 0); err != nil {
+	for _, name := range []string{"p/a.txt", "q/b.txt"} {
+		if _, err := f.store.Put(ctx, loc(name), strings.NewReader("x"), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	list := func(prefix string) []string {
-		t.Helper()
+	for _, prefix := range []string{"gs://" + bucket, "gs://" + bucket + "/"} {
 		var got []string
-		err := f.store.List(ctx, prefix, func(e lineage.BlobEntry) error {
-			if e.Updated.IsZero() || time.Since(e.Updated) > time.Hour {
-				t.Errorf("%s updated %v", e.Location, e.Updated)
-			}
-			got = append(got, strings.TrimPrefix(e.Location, loc(""))+":"+strconv.FormatInt(e.Size, 10))
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("List(%s): %v", prefix, err)
+		if err := f.store.List(ctx, prefix, func(e lineage.BlobEntry) error { got = append(got, e.Location); return nil }); err != nil {
+			t.Fatal(err)
 		}
 		sort.Strings(got)
-		return got
-	}
-	for prefix, want := range map[string]string{
-		loc("p"):               "p/a.txt:10,p/sub/b.txt:2",
-		loc("p/"):              "p/a.txt:10,p/sub/b.txt:2",
-		loc("p/sub"):           "p/sub/b.txt:2",
-		"gs://" + bucket:       "p/a.txt:10,p/sub/b.txt:2,p10/c.txt:12,q/d.txt:1",
-		"gs://" + bucket + "/": "p/a.txt:10,p/sub/b.txt:2,p10/c.txt:12,q/d.txt:1",
-		loc("missing"):         "",
-		loc("p/a.txt"):         "", // an object is not a directory
-	} {
-		if got := strings.Join(list(prefix), ","); got != want {
-			t.Errorf("List(%s) = %s, want %s", prefix, got, want)
+		if strings.Join(got, ",") != loc("p/a.txt")+","+loc("q/b.txt") {
+			t.Errorf("List(%s) = %v", prefix, got)
 		}
-	}
-	// fn's error stops the listing and comes back unchanged.
-	stop := errors.New("stop")
-	calls := 0
-	err := f.store.List(ctx, "gs://"+bucket, func(lineage.BlobEntry) error { calls++; return stop })
-	if err != stop || calls != 1 {
-		t.Fatalf("List with failing fn = %v after %d calls", err, calls)
 	}
 }
 
-func TestOverLimitLeavesNothing(t *testing.T) {
+// The suite checks that an over-limit Put leaves nothing; this checks that
+// it does so when the limit trips inside an open resumable session, with
+// chunks already on the server.
+func TestOverLimitInResumableUpload(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, gcs.Config{ChunkSize: testChunk})
-	t.Run("single request", func(t *testing.T) {
-		_, err := f.store.Put(ctx, loc("big.bin"), strings.NewReader(strings.Repeat("x", 101)), 100)
-		if lineage.ErrorCode(err) != lineage.ELIMIT {
-			t.Fatalf("Put over limit: %v", err)
-		}
-		if objs := f.objects(t); len(objs) != 0 {
-			t.Fatalf("objects left behind: %s", describe(objs))
-		}
-		if _, err := f.store.Put(ctx, loc("big.bin"), strings.NewReader(strings.Repeat("x", 100)), 100); err != nil {
-			t.Fatalf("Put at limit: %v", err)
-		}
-		f.store.Delete(ctx, loc("big.bin"))
-	})
-	t.Run("resumable", func(t *testing.T) {
-		// The limit falls in the third chunk: two chunks are already on the
-		// server in an open resumable session when the limit trips.
-		f.log.reset()
-		const limit = 2*testChunk + 1000
-		_, err := f.store.Put(ctx, loc("big.bin"), bytes.NewReader(randomBytes(t, 4*testChunk)), limit)
-		if lineage.ErrorCode(err) != lineage.ELIMIT {
-			t.Fatalf("Put over limit: %v", err)
-		}
-		if n := f.log.count("resumable chunk"); n < 1 {
-			t.Fatalf("no chunk was uploaded before the limit tripped (%d); the test does not test the resumable path", n)
-		}
-		if objs := f.objects(t); len(objs) != 0 {
-			t.Fatalf("objects left behind: %s", describe(objs))
-		}
-	})
+	// The limit falls in the third chunk. HashCopy reads 1 MiB at a time, so
+	// the body is large enough that whole chunks go up before it trips.
+	const limit = 5*testChunk + 1000
+	_, err := f.store.Put(ctx, loc("big.bin"), bytes.NewReader(randomBytes(t, 8*testChunk)), limit)
+	if lineage.ErrorCode(err) != lineage.ELIMIT {
+		t.Fatalf("Put over limit: %v", err)
+	}
+	if n := f.log.count("resumable chunk"); n < 1 {
+		t.Fatalf("no chunk was uploaded before the limit tripped (%d); the test does not test the resumable path", n)
+	}
+	if objs := f.objects(t); len(objs) != 0 {
+		t.Fatalf("objects left behind: %s", describe(objs))
+	}
 }
 
-// failingReader yields n bytes, then fails like a dropped client connection.
+// failingReader yields n bytes, then io.EOF; followed by an error reader it
+// fails like a dropped client connection.
 type failingReader struct{ n int }
 
 func (f *failingReader) Read(p []byte) (int, error) {
 	if f.n <= 0 {
-		return 0, errors.New("connection reset")
+		return 0, io.EOF
 	}
 	p = p[:min(len(p), f.n)]
 	for i := range p {
@@ -388,7 +307,9 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestFailedWriteKeepsOldContent(t *testing.T) {
+// A body that fails after chunks went up abandons the resumable session:
+// no object, neither at the taken location nor at a fresh name beside it.
+func TestFailedResumableUploadLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, gcs.Config{ChunkSize: testChunk})
 	if _, err := f.store.Put(ctx, loc("model.pkl"), strings.NewReader("v1"), 0); err != nil {
@@ -396,37 +317,24 @@ func TestFailedWriteKeepsOldContent(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		n    int
-	}{{"within the first chunk", 21}, {"after chunks went up", 3*testChunk + 5}} {
+		err  error
+	}{{"connection reset", errors.New("connection reset")}, {"client hung up", io.ErrUnexpectedEOF}} {
 		t.Run(c.name, func(t *testing.T) {
 			f.log.reset()
 			for _, name := range []string{"model.pkl", "new.pkl"} {
-				_, err := f.store.Put(ctx, loc(name), &failingReader{n: c.n}, 0)
-				if err == nil || !strings.Contains(err.Error(), "connection reset") {
+				r := io.MultiReader(&failingReader{n: 5*testChunk + 5}, iotest.ErrReader(c.err))
+				if _, err := f.store.Put(ctx, loc(name), r, 0); !errors.Is(err, c.err) && !strings.Contains(fmt.Sprint(err), "connection reset") {
 					t.Fatalf("Put(%s) from a failing reader: %v", name, err)
 				}
 			}
-			if c.n > testChunk && f.log.count("resumable chunk") < 2 {
-				t.Fatalf("chunks uploaded: %d, want some from each Put", f.log.count("resumable chunk"))
+			if n := f.log.count("resumable chunk"); n < 2 {
+				t.Fatalf("chunks uploaded: %d, want some from each Put", n)
 			}
 			if objs := f.objects(t); len(objs) != 1 || objs["model.pkl"] != "v1" {
 				t.Fatalf("bucket after failed writes = %s, want only model.pkl = v1", describe(objs))
 			}
 		})
 	}
-	t.Run("cancelled request", func(t *testing.T) {
-		cctx, cancel := context.WithCancel(ctx)
-		r := io.MultiReader(bytes.NewReader(randomBytes(t, 2*testChunk)), readerFunc(func([]byte) (int, error) {
-			cancel()
-			return 0, nil
-		}), bytes.NewReader(randomBytes(t, testChunk)))
-		if _, err := f.store.Put(cctx, loc("model.pkl"), r, 0); !errors.Is(err, context.Canceled) {
-			t.Fatalf("Put with a cancelled context: %v", err)
-		}
-		if got := f.read(t, loc("model.pkl")); got != "v1" {
-			t.Fatalf("content after cancelled write = %q, want v1", got)
-		}
-	})
 }
 
 type readerFunc func([]byte) (int, error)
@@ -493,47 +401,75 @@ func (g *gatedReader) Read(p []byte) (int, error) {
 	return g.rest.Read(p)
 }
 
-func TestConcurrentWriterConflict(t *testing.T) {
+// Two Stores stand for two server processes writing one new location: B
+// checks the name while A's upload is under way (A's object does not exist
+// yet), finishes first, and A's finalising request then fails its
+// DoesNotExist precondition. A's body is consumed, so A cannot move to a
+// fresh name: ECONFLICT, and B's content stays. One Store instead gives the
+// second Put a fresh name at once.
+func TestConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, gcs.Config{ChunkSize: testChunk})
+	other := gcs.NewWithClient(f.client, gcs.Config{ChunkSize: testChunk})
 	for _, c := range []struct {
 		name     string
-		existing bool
-	}{{"new object", false}, {"existing object", true}} {
+		b        *gcs.Store
+		conflict bool
+	}{{"other process", other, true}, {"same store", f.store, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			name := strings.ReplaceAll(c.name, " ", "-") + ".bin"
-			if c.existing {
-				if _, err := f.store.Put(ctx, loc(name), strings.NewReader("old"), 0); err != nil {
-					t.Fatal(err)
-				}
-			}
 			f.log.reset()
-			// A: a big upload whose client stalls after two chunks.
+			// A: a big upload whose client stalls after 1 MiB and a bit (Put
+			// hands the writer whole 1 MiB buffers), so chunks are up.
+			aFirst, aRest := randomBytes(t, 4*testChunk+100), randomBytes(t, testChunk)
 			a := &gatedReader{
-				first:   bytes.NewReader(randomBytes(t, 2*testChunk+100)),
-				rest:    bytes.NewReader(randomBytes(t, testChunk)),
+				first:   bytes.NewReader(aFirst),
+				rest:    bytes.NewReader(aRest),
 				started: make(chan struct{}),
 				release: make(chan struct{}),
 			}
-			errA := make(chan error, 1)
+			type result struct {
+				info lineage.BlobInfo
+				err  error
+			}
+			resA := make(chan result, 1)
 			go func() {
-				_, err := f.store.Put(ctx, loc(name), a, 0)
-				errA <- err
+				info, err := f.store.Put(ctx, loc(name), a, 0)
+				resA <- result{info, err}
 			}()
 			<-a.started
 			waitFor(t, func() bool { return f.log.count("resumable chunk") >= 1 })
 
-			// B: writes the same object from start to finish meanwhile.
-			if _, err := f.store.Put(ctx, loc(name), strings.NewReader("written by B"), 0); err != nil {
+			// B: writes the same location from start to finish meanwhile.
+			infoB, err := c.b.Put(ctx, loc(name), strings.NewReader("written by B"), 0)
+			if err != nil {
 				t.Fatalf("Put B: %v", err)
 			}
 			close(a.release)
-			err := <-errA
-			if lineage.ErrorCode(err) != lineage.ECONFLICT || !strings.Contains(err.Error(), "another writer") {
-				t.Fatalf("Put A after B finished: %v, want ECONFLICT", err)
+			ra := <-resA
+			if c.conflict {
+				if infoB.Location != loc(name) {
+					t.Fatalf("B stored at %s, want %s", infoB.Location, loc(name))
+				}
+				if lineage.ErrorCode(ra.err) != lineage.ECONFLICT || !strings.Contains(ra.err.Error(), "another writer") {
+					t.Fatalf("Put A after B finished: %+v, %v, want ECONFLICT", ra.info, ra.err)
+				}
+				if got := f.read(t, loc(name)); got != "written by B" {
+					t.Fatalf("content = %q, want B's", got)
+				}
+				return
 			}
-			if got := f.read(t, loc(name)); got != "written by B" {
-				t.Fatalf("content = %q, want B's", got)
+			if ra.err != nil {
+				t.Fatalf("Put A: %v", ra.err)
+			}
+			if ra.info.Location != loc(name) || infoB.Location == loc(name) {
+				t.Fatalf("A stored at %s, B at %s; want A at %s and B beside it", ra.info.Location, infoB.Location, loc(name))
+			}
+			if got := f.read(t, ra.info.Location); got != string(aFirst)+string(aRest) {
+				t.Fatal("A's content differs")
+			}
+			if got := f.read(t, infoB.Location); got != "written by B" {
+				t.Fatalf("B's content = %q", got)
 			}
 		})
 	}
