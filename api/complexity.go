@@ -6,9 +6,10 @@ import (
 	"github.com/artigraph/artigraph/lineage"
 )
 
-// Assumed sizes of lists that take no size argument (sources, consumers…):
-// an estimate, so that nesting them multiplies the cost.
-const assumedListSize = 10
+// maxCostedSize caps a list size before it multiplies: sizes over the page
+// maximum are refused by the resolver anyway, and the cap keeps the product
+// from overflowing.
+const maxCostedSize = 1 << 20
 
 // setComplexity makes list fields cost what they may return, so that the
 // complexity limit bounds the work of a query, not only its size.
@@ -17,11 +18,10 @@ func setComplexity(c *graph.ComplexityRoot) {
 	sized := func(n *int, def int) func(child int) int {
 		size := def
 		if n != nil && *n > 0 {
-			size = *n
+			size = min(*n, maxCostedSize)
 		}
-		return func(child int) int { return 1 + child*size }
+		return func(child int) int { return 1 + min(child, saturated/maxCostedSize)*size }
 	}
-	list := func(child int) int { return 1 + child*assumedListSize }
 
 	c.Query.Artifacts = func(child int, _ string, _ *model.ArtifactFilter, first *int, _ *string) int {
 		return sized(first, defaults.DefaultPageSize)(child)
@@ -35,11 +35,16 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Query.Impact = func(child int, _ string, _ *int, limit *int) int {
 		return sized(limit, defaults.DefaultLineageLimit)(child)
 	}
-	c.ArtifactVersion.Sources = list
-	c.ArtifactVersion.Consumers = list
-	c.ArtifactVersion.Links = list
-	c.ArtifactVersion.LinkedFrom = list
-	c.Run.Inputs = list
-	c.Run.Outputs = list
-	c.Pipeline.Runs = list
+	// The lists of one version's or run's edges cost their `first` bound
+	// (its default when omitted), as their resolvers cut them to it.
+	edges := func(child int, first *int) int { return sized(first, lineage.DefaultRunEdges)(child) }
+	c.ArtifactVersion.Sources = edges
+	c.ArtifactVersion.Consumers = edges
+	c.ArtifactVersion.Links = edges
+	c.ArtifactVersion.LinkedFrom = edges
+	c.Run.Inputs = edges
+	c.Run.Outputs = edges
+	c.Pipeline.Runs = func(child int, first *int, _ *string) int {
+		return sized(first, defaults.DefaultPageSize)(child)
+	}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	coderws "github.com/coder/websocket"
-	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/artigraph/artigraph/graph"
@@ -31,13 +30,26 @@ import (
 type Options struct {
 	Service        *lineage.Service
 	Logger         *slog.Logger
-	AllowedOrigins []string // CORS; none by default
-	MaxQueryDepth  int      // deepest field nesting a query may have
-	MaxComplexity  int      // gqlgen complexity budget per operation
-	MaxUploadBytes int64    // multipart request size
-	RequestTimeout time.Duration
-	SignedURLTTL   time.Duration // > 0: downloadUrl is a signed blob-store URL where possible
-	AdminToken     string        // enables admin operations (gc) for callers presenting it
+	AllowedOrigins []string // CORS and websocket origins; none by default, "*" for all
+	// AllowedHosts are the Host headers served ("host", "host:port",
+	// ".suffix", an IP network, "*"); none means any (the server passes
+	// LoopbackHosts when it binds a loopback address). ListenAddr, the
+	// bound address, is always allowed.
+	AllowedHosts    []string
+	ListenAddr      string
+	MaxQueryDepth   int   // deepest field nesting a query may have
+	MaxComplexity   int   // gqlgen complexity budget per operation
+	MaxQueryFields  int   // fields and fragment spreads of a document, fragments expanded; 0: DefaultMaxQueryFields
+	MaxUploadBytes  int64 // largest upload; a multipart request may be this plus MaxRequestBytes
+	MaxRequestBytes int64 // every other request body; 0: DefaultMaxRequestBytes
+	// BodyIdleTimeout ends an upload whose body stops arriving for this
+	// long; 0: DefaultBodyIdleTimeout.
+	BodyIdleTimeout  time.Duration
+	MaxSubscriptions int           // open websockets, and running subscriptions; 0: DefaultMaxSubscriptions
+	WebsocketInit    time.Duration // a websocket must send connection_init within it; 0: 10s
+	RequestTimeout   time.Duration
+	SignedURLTTL     time.Duration // > 0: downloadUrl is a signed blob-store URL where possible
+	AdminToken       string        // enables admin operations (gc) for callers presenting it
 }
 
 // New returns the server's whole HTTP handler.
@@ -68,13 +80,7 @@ func New(o Options) http.Handler {
 	// The UI: GraphiQL at /graphiql, the artifact browser everywhere else.
 	mux.Handle("/", web.Handler())
 
-	c := cors.New(cors.Options{
-		AllowedOrigins:   o.AllowedOrigins,
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodOptions},
-		AllowedHeaders:   []string{"Content-Type", "Authorization", "Apollo-Require-Preflight"},
-		AllowCredentials: false,
-	})
-	return logRequests(o.Logger, c.Handler(mux))
+	return logRequests(o.Logger, newGuard(o, corsHandler(o.AllowedOrigins, mux)))
 }
 
 func newGraphQL(o Options) http.Handler {
@@ -83,32 +89,61 @@ func newGraphQL(o Options) http.Handler {
 	cfg := graph.Config{Resolvers: root}
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
+	initTimeout := o.WebsocketInit
+	if initTimeout <= 0 {
+		initTimeout = 10 * time.Second
+	}
+	maxSubs := o.MaxSubscriptions
+	if maxSubs <= 0 {
+		maxSubs = DefaultMaxSubscriptions
+	}
+	subs := &subscriptionLimit{max: int64(maxSubs)}
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		PingPongInterval:      10 * time.Second,
-		// The request's own host is always allowed; CORS origins may connect too.
+		// A socket that never says connection_init is closed.
+		InitTimeout: initTimeout,
+		// The request's own host is always allowed; CORS origins may
+		// connect too. Origin: null is refused unless "*" is listed.
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: o.AllowedOrigins},
 		},
 	})
+	maxBody := o.MaxRequestBytes
+	if maxBody <= 0 {
+		maxBody = DefaultMaxRequestBytes
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: o.MaxUploadBytes + 1<<20, MaxMemory: 32 << 20})
+	// One byte over the guard's cap, so that the guard's cap is the one
+	// that trips and the answer is 413 LIMIT_EXCEEDED.
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: o.MaxUploadBytes + maxBody + 1, MaxMemory: 32 << 20})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(parserTokenLimit)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(depthLimit{Max: o.MaxQueryDepth})
-	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	// After persisted queries, which fill in the query it measures. It
+	// bounds the fields, depth and complexity before gqlgen parses and
+	// validates, both of which expand fragments.
+	maxFields := o.MaxQueryFields
+	if maxFields <= 0 {
+		maxFields = DefaultMaxQueryFields
+	}
+	srv.Use(&operationLimits{MaxFields: maxFields, MaxDepth: o.MaxQueryDepth, MaxComplexity: o.MaxComplexity})
+	srv.Use(subs)
+	srv.Use(operationDeadline{d: o.RequestTimeout})
+	srv.AroundFields(stopWhenInterrupted)
+	srv.AroundResponses(oneInterruption)
 	srv.SetErrorPresenter(presentError(o.Logger))
 	srv.SetRecoverFunc(recoverPanic(o.Logger))
-	return withRequestScope(o, srv)
+	return subs.wrap(transportErrors(withRequestScope(o, srv)))
 }
 
 // withRequestScope gives each request its dataloaders and deadline.
 func withRequestScope(o Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := resolvers.WithLoaders(r.Context(), o.Service.Store)
+		ctx := withRequestOnce(resolvers.WithLoaders(r.Context(), o.Service.Store))
 		ctx = resolvers.WithAccess(ctx, access(r, o.AdminToken))
 		if o.RequestTimeout > 0 && r.Header.Get("Upgrade") == "" {
 			var cancel context.CancelFunc

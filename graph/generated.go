@@ -50,7 +50,7 @@ type ComplexityRoot struct {
 	}
 
 	ArtifactVersion struct {
-		Consumers       func(childComplexity int) int
+		Consumers       func(childComplexity int, first *int) int
 		CreatedAt       func(childComplexity int) int
 		Dataset         func(childComplexity int) int
 		Description     func(childComplexity int) int
@@ -63,15 +63,15 @@ type ComplexityRoot struct {
 		Key             func(childComplexity int) int
 		Kind            func(childComplexity int) int
 		Labels          func(childComplexity int) int
-		LinkedFrom      func(childComplexity int) int
-		Links           func(childComplexity int) int
+		LinkedFrom      func(childComplexity int, first *int) int
+		Links           func(childComplexity int, first *int) int
 		Model           func(childComplexity int) int
 		Owner           func(childComplexity int) int
 		Producer        func(childComplexity int) int
 		Project         func(childComplexity int) int
 		Run             func(childComplexity int) int
 		Size            func(childComplexity int) int
-		Sources         func(childComplexity int) int
+		Sources         func(childComplexity int, first *int) int
 		Tags            func(childComplexity int) int
 		TargetPath      func(childComplexity int) int
 		Tree            func(childComplexity int) int
@@ -170,7 +170,7 @@ type ComplexityRoot struct {
 	Pipeline struct {
 		ID      func(childComplexity int) int
 		Project func(childComplexity int) int
-		Runs    func(childComplexity int) int
+		Runs    func(childComplexity int, first *int, after *string) int
 	}
 
 	Producer struct {
@@ -202,10 +202,10 @@ type ComplexityRoot struct {
 	Run struct {
 		ArtifactPath func(childComplexity int) int
 		FinishedAt   func(childComplexity int) int
-		Inputs       func(childComplexity int) int
+		Inputs       func(childComplexity int, first *int) int
 		Labels       func(childComplexity int) int
 		Name         func(childComplexity int) int
-		Outputs      func(childComplexity int) int
+		Outputs      func(childComplexity int, first *int) int
 		Pipeline     func(childComplexity int) int
 		Project      func(childComplexity int) int
 		StartedAt    func(childComplexity int) int
@@ -246,11 +246,11 @@ type ComplexityRoot struct {
 
 type ArtifactVersionResolver interface {
 	Run(ctx context.Context, obj *model.ArtifactVersion) (*model.Run, error)
-	Sources(ctx context.Context, obj *model.ArtifactVersion) ([]*model.ArtifactVersion, error)
+	Sources(ctx context.Context, obj *model.ArtifactVersion, first *int) ([]*model.ArtifactVersion, error)
 
-	Consumers(ctx context.Context, obj *model.ArtifactVersion) ([]*model.Run, error)
-	Links(ctx context.Context, obj *model.ArtifactVersion) ([]*model.ArtifactLink, error)
-	LinkedFrom(ctx context.Context, obj *model.ArtifactVersion) ([]*model.ArtifactLink, error)
+	Consumers(ctx context.Context, obj *model.ArtifactVersion, first *int) ([]*model.Run, error)
+	Links(ctx context.Context, obj *model.ArtifactVersion, first *int) ([]*model.ArtifactLink, error)
+	LinkedFrom(ctx context.Context, obj *model.ArtifactVersion, first *int) ([]*model.ArtifactLink, error)
 
 	Yaml(ctx context.Context, obj *model.ArtifactVersion) (string, error)
 	DownloadURL(ctx context.Context, obj *model.ArtifactVersion) (*string, error)
@@ -273,7 +273,7 @@ type MutationResolver interface {
 	CreateUpload(ctx context.Context, input model.LogArtifactInput) (*model.UploadTicket, error)
 }
 type PipelineResolver interface {
-	Runs(ctx context.Context, obj *model.Pipeline) ([]*model.Run, error)
+	Runs(ctx context.Context, obj *model.Pipeline, first *int, after *string) ([]*model.Run, error)
 }
 type QueryResolver interface {
 	Project(ctx context.Context, name string) (*model.Project, error)
@@ -286,8 +286,8 @@ type QueryResolver interface {
 	Runs(ctx context.Context, project string, first *int, after *string) (*model.RunConnection, error)
 }
 type RunResolver interface {
-	Inputs(ctx context.Context, obj *model.Run) ([]*model.ArtifactVersion, error)
-	Outputs(ctx context.Context, obj *model.Run) ([]*model.ArtifactVersion, error)
+	Inputs(ctx context.Context, obj *model.Run, first *int) ([]*model.ArtifactVersion, error)
+	Outputs(ctx context.Context, obj *model.Run, first *int) ([]*model.ArtifactVersion, error)
 }
 type SubscriptionResolver interface {
 	ArtifactLogged(ctx context.Context, project string) (<-chan *model.ArtifactVersion, error)
@@ -329,7 +329,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.ArtifactVersion.Consumers(childComplexity), true
+		args, err := ec.field_ArtifactVersion_consumers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ArtifactVersion.Consumers(childComplexity, args["first"].(*int)), true
 	case "ArtifactVersion.createdAt":
 		if e.ComplexityRoot.ArtifactVersion.CreatedAt == nil {
 			break
@@ -407,13 +412,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.ArtifactVersion.LinkedFrom(childComplexity), true
+		args, err := ec.field_ArtifactVersion_linkedFrom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ArtifactVersion.LinkedFrom(childComplexity, args["first"].(*int)), true
 	case "ArtifactVersion.links":
 		if e.ComplexityRoot.ArtifactVersion.Links == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ArtifactVersion.Links(childComplexity), true
+		args, err := ec.field_ArtifactVersion_links_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ArtifactVersion.Links(childComplexity, args["first"].(*int)), true
 	case "ArtifactVersion.model":
 		if e.ComplexityRoot.ArtifactVersion.Model == nil {
 			break
@@ -455,7 +470,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.ArtifactVersion.Sources(childComplexity), true
+		args, err := ec.field_ArtifactVersion_sources_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ArtifactVersion.Sources(childComplexity, args["first"].(*int)), true
 	case "ArtifactVersion.tags":
 		if e.ComplexityRoot.ArtifactVersion.Tags == nil {
 			break
@@ -883,7 +903,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Pipeline.Runs(childComplexity), true
+		args, err := ec.field_Pipeline_runs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pipeline.Runs(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
 	case "Producer.kind":
 		if e.ComplexityRoot.Producer.Kind == nil {
@@ -1043,7 +1068,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Run.Inputs(childComplexity), true
+		args, err := ec.field_Run_inputs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Run.Inputs(childComplexity, args["first"].(*int)), true
 	case "Run.labels":
 		if e.ComplexityRoot.Run.Labels == nil {
 			break
@@ -1061,7 +1091,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Run.Outputs(childComplexity), true
+		args, err := ec.field_Run_outputs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Run.Outputs(childComplexity, args["first"].(*int)), true
 	case "Run.pipeline":
 		if e.ComplexityRoot.Run.Pipeline == nil {
 			break
@@ -1611,15 +1646,27 @@ type ArtifactVersion {
   "The run that produced it (a PRODUCED edge); null for a log outside any run."
   run: Run
   "The versions it was derived from (its DERIVED_FROM edges): one hop upstream."
-  sources: [ArtifactVersion!]!
+  sources(
+    "The most versions to return: 100 when omitted, at most 1000."
+    first: Int
+  ): [ArtifactVersion!]!
   "The sources that are not Artigraph versions, e.g. ` + "`" + `https://…` + "`" + ` URLs, as they were logged."
   externalSources: [String!]!
   "The runs that read it as an input (CONSUMED edges)."
-  consumers: [Run!]!
+  consumers(
+    "The most runs to return: 100 when omitted, at most 1000."
+    first: Int
+  ): [Run!]!
   "The links from it to other versions."
-  links: [ArtifactLink!]!
+  links(
+    "The most links to return: 100 when omitted, at most 1000."
+    first: Int
+  ): [ArtifactLink!]!
   "The links from other versions to it; each ` + "`" + `target` + "`" + ` is the linking version."
-  linkedFrom: [ArtifactLink!]!
+  linkedFrom(
+    "The most links to return: 100 when omitted, at most 1000."
+    first: Int
+  ): [ArtifactLink!]!
   "Dataset metadata; null unless it was logged with some."
   dataset: DatasetInfo
   "Model metadata; null unless it was logged with some."
@@ -1975,9 +2022,15 @@ type Run {
   "The run's labels."
   labels: [Label!]!
   "The artifact versions it read (CONSUMED edges)."
-  inputs: [ArtifactVersion!]!
+  inputs(
+    "The most versions to return: 100 when omitted, at most 1000."
+    first: Int
+  ): [ArtifactVersion!]!
   "The artifact versions it logged (PRODUCED edges)."
-  outputs: [ArtifactVersion!]!
+  outputs(
+    "The most versions to return: 100 when omitted, at most 1000."
+    first: Int
+  ): [ArtifactVersion!]!
 }
 
 "A pipeline (workflow): the runs started with the same pipeline id in a project."
@@ -1986,8 +2039,16 @@ type Pipeline {
   project: String!
   "The pipeline's id, as given to ` + "`" + `startRun` + "`" + `."
   id: String!
-  "Its runs."
-  runs: [Run!]!
+  """
+  Its runs, most recently started first, one page at a time: ` + "`" + `first` + "`" + ` runs
+  after the run whose uid is ` + "`" + `after` + "`" + `.
+  """
+  runs(
+    "The page size: 50 when omitted, at most 1000."
+    first: Int
+    "The uid of the last run of the previous page; omit for the first page."
+    after: String
+  ): [Run!]!
 }
 
 "A page of runs."
@@ -2519,6 +2580,62 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_ArtifactVersion_consumers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_ArtifactVersion_linkedFrom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_ArtifactVersion_links_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_ArtifactVersion_sources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2769,6 +2886,28 @@ func (ec *executionContext) field_Mutation_upsertProject_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Pipeline_runs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2966,6 +3105,34 @@ func (ec *executionContext) field_Query_runs_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Run_inputs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Run_outputs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -3594,7 +3761,8 @@ func (ec *executionContext) _ArtifactVersion_sources(ctx context.Context, field 
 			return ec.fieldContext_ArtifactVersion_sources(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ArtifactVersion().Sources(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ArtifactVersion().Sources(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ArtifactVersion) graphql.Marshaler {
@@ -3604,7 +3772,7 @@ func (ec *executionContext) _ArtifactVersion_sources(ctx context.Context, field 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ArtifactVersion_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ArtifactVersion_sources(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ArtifactVersion",
 		Field:      field,
@@ -3613,6 +3781,17 @@ func (ec *executionContext) fieldContext_ArtifactVersion_sources(_ context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ArtifactVersion(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ArtifactVersion_sources_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3649,7 +3828,8 @@ func (ec *executionContext) _ArtifactVersion_consumers(ctx context.Context, fiel
 			return ec.fieldContext_ArtifactVersion_consumers(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ArtifactVersion().Consumers(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ArtifactVersion().Consumers(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Run) graphql.Marshaler {
@@ -3659,7 +3839,7 @@ func (ec *executionContext) _ArtifactVersion_consumers(ctx context.Context, fiel
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ArtifactVersion_consumers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ArtifactVersion_consumers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ArtifactVersion",
 		Field:      field,
@@ -3668,6 +3848,17 @@ func (ec *executionContext) fieldContext_ArtifactVersion_consumers(_ context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Run(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ArtifactVersion_consumers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3681,7 +3872,8 @@ func (ec *executionContext) _ArtifactVersion_links(ctx context.Context, field gr
 			return ec.fieldContext_ArtifactVersion_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ArtifactVersion().Links(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ArtifactVersion().Links(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ArtifactLink) graphql.Marshaler {
@@ -3691,7 +3883,7 @@ func (ec *executionContext) _ArtifactVersion_links(ctx context.Context, field gr
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ArtifactVersion_links(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ArtifactVersion_links(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ArtifactVersion",
 		Field:      field,
@@ -3700,6 +3892,17 @@ func (ec *executionContext) fieldContext_ArtifactVersion_links(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ArtifactLink(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ArtifactVersion_links_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3713,7 +3916,8 @@ func (ec *executionContext) _ArtifactVersion_linkedFrom(ctx context.Context, fie
 			return ec.fieldContext_ArtifactVersion_linkedFrom(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ArtifactVersion().LinkedFrom(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ArtifactVersion().LinkedFrom(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ArtifactLink) graphql.Marshaler {
@@ -3723,7 +3927,7 @@ func (ec *executionContext) _ArtifactVersion_linkedFrom(ctx context.Context, fie
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ArtifactVersion_linkedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ArtifactVersion_linkedFrom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ArtifactVersion",
 		Field:      field,
@@ -3732,6 +3936,17 @@ func (ec *executionContext) fieldContext_ArtifactVersion_linkedFrom(_ context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ArtifactLink(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ArtifactVersion_linkedFrom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -5395,7 +5610,8 @@ func (ec *executionContext) _Pipeline_runs(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Pipeline_runs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Pipeline().Runs(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pipeline().Runs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Run) graphql.Marshaler {
@@ -5405,7 +5621,7 @@ func (ec *executionContext) _Pipeline_runs(ctx context.Context, field graphql.Co
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Pipeline_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Pipeline_runs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Pipeline",
 		Field:      field,
@@ -5414,6 +5630,17 @@ func (ec *executionContext) fieldContext_Pipeline_runs(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Run(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pipeline_runs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -6316,7 +6543,8 @@ func (ec *executionContext) _Run_inputs(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Run_inputs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Run().Inputs(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Run().Inputs(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ArtifactVersion) graphql.Marshaler {
@@ -6326,7 +6554,7 @@ func (ec *executionContext) _Run_inputs(ctx context.Context, field graphql.Colle
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Run_inputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Run_inputs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Run",
 		Field:      field,
@@ -6335,6 +6563,17 @@ func (ec *executionContext) fieldContext_Run_inputs(_ context.Context, field gra
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ArtifactVersion(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Run_inputs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -6348,7 +6587,8 @@ func (ec *executionContext) _Run_outputs(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Run_outputs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Run().Outputs(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Run().Outputs(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ArtifactVersion) graphql.Marshaler {
@@ -6358,7 +6598,7 @@ func (ec *executionContext) _Run_outputs(ctx context.Context, field graphql.Coll
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Run_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Run_outputs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Run",
 		Field:      field,
@@ -6367,6 +6607,17 @@ func (ec *executionContext) fieldContext_Run_outputs(_ context.Context, field gr
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ArtifactVersion(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Run_outputs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

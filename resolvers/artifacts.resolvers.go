@@ -28,21 +28,32 @@ func (r *artifactVersionResolver) Run(ctx context.Context, obj *model.ArtifactVe
 }
 
 // Sources is the resolver for the sources field.
-func (r *artifactVersionResolver) Sources(ctx context.Context, obj *model.ArtifactVersion) ([]*model.ArtifactVersion, error) {
+func (r *artifactVersionResolver) Sources(ctx context.Context, obj *model.ArtifactVersion, first *int) ([]*model.ArtifactVersion, error) {
+	n, err := lineage.RunEdgeLimit(first)
+	if err != nil {
+		return nil, err
+	}
 	es, err := r.edgesOf(ctx, lineage.VersionNode(obj.Domain), lineage.Outgoing, lineage.RelDerivedFrom)
 	if err != nil {
 		return nil, err
 	}
-	vs, err := r.versionsByUID(ctx, farUIDs(es, lineage.Outgoing))
+	// Cut before the versions load, so the bound limits the work too.
+	vs, err := r.versionsByUID(ctx, farUIDs(firstEdges(es, n), lineage.Outgoing))
 	return toVersions(vs), err
 }
 
 // Consumers is the resolver for the consumers field.
-func (r *artifactVersionResolver) Consumers(ctx context.Context, obj *model.ArtifactVersion) ([]*model.Run, error) {
+func (r *artifactVersionResolver) Consumers(ctx context.Context, obj *model.ArtifactVersion, first *int) ([]*model.Run, error) {
+	n, err := lineage.RunEdgeLimit(first)
+	if err != nil {
+		return nil, err
+	}
 	es, err := r.edgesOf(ctx, lineage.VersionNode(obj.Domain), lineage.Incoming, lineage.RelConsumed)
 	if err != nil {
 		return nil, err
 	}
+	// Cut before the runs load, so the bound limits the work too.
+	es = firstEdges(es, n)
 	keys := make([]lineage.RunKey, 0, len(es))
 	for _, e := range es {
 		keys = append(keys, lineage.RunKey{Project: e.From.Project, UID: e.From.UID})
@@ -52,13 +63,13 @@ func (r *artifactVersionResolver) Consumers(ctx context.Context, obj *model.Arti
 }
 
 // Links is the resolver for the links field.
-func (r *artifactVersionResolver) Links(ctx context.Context, obj *model.ArtifactVersion) ([]*model.ArtifactLink, error) {
-	return r.links(ctx, obj, lineage.Outgoing)
+func (r *artifactVersionResolver) Links(ctx context.Context, obj *model.ArtifactVersion, first *int) ([]*model.ArtifactLink, error) {
+	return r.links(ctx, obj, lineage.Outgoing, first)
 }
 
 // LinkedFrom is the resolver for the linkedFrom field.
-func (r *artifactVersionResolver) LinkedFrom(ctx context.Context, obj *model.ArtifactVersion) ([]*model.ArtifactLink, error) {
-	return r.links(ctx, obj, lineage.Incoming)
+func (r *artifactVersionResolver) LinkedFrom(ctx context.Context, obj *model.ArtifactVersion, first *int) ([]*model.ArtifactLink, error) {
+	return r.links(ctx, obj, lineage.Incoming, first)
 }
 
 // Yaml is the resolver for the yaml field.
@@ -72,6 +83,9 @@ func (r *artifactVersionResolver) Yaml(ctx context.Context, obj *model.ArtifactV
 
 // DownloadURL is the resolver for the downloadUrl field.
 func (r *artifactVersionResolver) DownloadURL(ctx context.Context, obj *model.ArtifactVersion) (*string, error) {
+	if !r.Service.CanServe(obj.Domain) {
+		return nil, nil // outside the blob roots: this server never serves it
+	}
 	return r.downloadURL(ctx, obj.Domain)
 }
 
@@ -112,7 +126,21 @@ func (r *mutationResolver) DeleteArtifact(ctx context.Context, uri string, strat
 	if strategy != nil {
 		s = lineage.DeletionStrategy(*strategy)
 	}
-	return r.Service.DeleteArtifact(ctx, uri, s)
+	res, err := r.Service.DeleteArtifactVersions(ctx, uri, s)
+	if err != nil {
+		return 0, err
+	}
+	if len(res.Notices) > 0 {
+		// Mutations run one after another, so a second deleteArtifact in the
+		// same request appends to the list the first registered.
+		if prev, ok := graphql.GetExtension(ctx, "notices").(*[]string); ok {
+			*prev = append(*prev, res.Notices...)
+		} else {
+			notices := res.Notices
+			graphql.RegisterExtension(ctx, "notices", &notices)
+		}
+	}
+	return res.Removed, nil
 }
 
 // LinkArtifacts is the resolver for the linkArtifacts field.

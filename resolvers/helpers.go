@@ -28,12 +28,26 @@ func farUIDs(es []lineage.Edge, dir lineage.EdgeDirection) []string {
 	return out
 }
 
-// links answers links (Outgoing) and linkedFrom (Incoming).
-func (r *Resolver) links(ctx context.Context, obj *model.ArtifactVersion, dir lineage.EdgeDirection) ([]*model.ArtifactLink, error) {
+// firstEdges is at most the first n of es: list fields cut their edges with
+// it before loading what the edges point to, so that `first` bounds the
+// loading as well as the answer.
+func firstEdges(es []lineage.Edge, n int) []lineage.Edge {
+	return es[:min(max(n, 0), len(es))]
+}
+
+// links answers links (Outgoing) and linkedFrom (Incoming): at most first
+// links (lineage.RunEdgeLimit's default and maximum apply).
+func (r *Resolver) links(ctx context.Context, obj *model.ArtifactVersion, dir lineage.EdgeDirection, first *int) ([]*model.ArtifactLink, error) {
+	n, err := lineage.RunEdgeLimit(first)
+	if err != nil {
+		return nil, err
+	}
 	es, err := r.edgesOf(ctx, lineage.VersionNode(obj.Domain), dir, lineage.RelLinksTo)
 	if err != nil {
 		return nil, err
 	}
+	// Cut before the versions load, so the bound limits the work too.
+	es = firstEdges(es, n)
 	vs, err := r.versionsByUID(ctx, farUIDs(es, dir))
 	if err != nil {
 		return nil, err

@@ -34,9 +34,24 @@ func (r *mutationResolver) FinishRun(ctx context.Context, project string, uid st
 }
 
 // Runs is the resolver for the runs field.
-func (r *pipelineResolver) Runs(ctx context.Context, obj *model.Pipeline) ([]*model.Run, error) {
-	rs, err := r.Service.PipelineRuns(ctx, lineage.PipelineKey{Project: obj.Project, ID: obj.ID})
-	return toRuns(rs), err
+func (r *pipelineResolver) Runs(ctx context.Context, obj *model.Pipeline, first *int, after *string) ([]*model.Run, error) {
+	page := page(first, nil)
+	if uid := derefString(after); uid != "" {
+		// after names the previous page's last run; its start time is the cursor.
+		rs, err := r.runsByKey(ctx, []lineage.RunKey{{Project: obj.Project, UID: uid}})
+		if err != nil {
+			return nil, err
+		}
+		if len(rs) == 0 || rs[0].Pipeline != obj.ID {
+			return nil, lineage.Errorf(lineage.EINVALID, "after: no run %q in pipeline %q", uid, obj.ID)
+		}
+		page.After = lineage.Cursor{Time: rs[0].StartedAt, UID: rs[0].UID}.Encode()
+	}
+	p, err := r.Service.PipelineRunsPage(ctx, lineage.PipelineKey{Project: obj.Project, ID: obj.ID}, page)
+	if err != nil {
+		return nil, err
+	}
+	return toRuns(p.Runs), nil
 }
 
 // Run is the resolver for the run field.
@@ -67,13 +82,33 @@ func (r *queryResolver) Runs(ctx context.Context, project string, first *int, af
 }
 
 // Inputs is the resolver for the inputs field.
-func (r *runResolver) Inputs(ctx context.Context, obj *model.Run) ([]*model.ArtifactVersion, error) {
-	return r.runEdges(ctx, obj, lineage.RelConsumed)
+func (r *runResolver) Inputs(ctx context.Context, obj *model.Run, first *int) ([]*model.ArtifactVersion, error) {
+	n, err := lineage.RunEdgeLimit(first)
+	if err != nil {
+		return nil, err
+	}
+	es, err := r.edgesOf(ctx, lineage.RunNode(obj.Domain.Key()), lineage.Outgoing, lineage.RelConsumed)
+	if err != nil {
+		return nil, err
+	}
+	// Cut before the versions load, so the bound limits the work too.
+	vs, err := r.versionsByUID(ctx, farUIDs(es[:min(n, len(es))], lineage.Outgoing))
+	return toVersions(vs), err
 }
 
 // Outputs is the resolver for the outputs field.
-func (r *runResolver) Outputs(ctx context.Context, obj *model.Run) ([]*model.ArtifactVersion, error) {
-	return r.runEdges(ctx, obj, lineage.RelProduced)
+func (r *runResolver) Outputs(ctx context.Context, obj *model.Run, first *int) ([]*model.ArtifactVersion, error) {
+	n, err := lineage.RunEdgeLimit(first)
+	if err != nil {
+		return nil, err
+	}
+	es, err := r.edgesOf(ctx, lineage.RunNode(obj.Domain.Key()), lineage.Outgoing, lineage.RelProduced)
+	if err != nil {
+		return nil, err
+	}
+	// Cut before the versions load, so the bound limits the work too.
+	vs, err := r.versionsByUID(ctx, farUIDs(es[:min(n, len(es))], lineage.Outgoing))
+	return toVersions(vs), err
 }
 
 // Pipeline returns graph.PipelineResolver implementation.
