@@ -31,6 +31,7 @@ type Config struct {
 	Addr           string
 	DataDir        string
 	ArtifactPath   string
+	BlobRoots      []string // --blob-roots: more places blobs may be written, besides <data-dir>/artifacts and the artifact path's
 	CORSOrigins    []string
 	MaxQueryDepth  int
 	MaxComplexity  int
@@ -43,7 +44,17 @@ type Config struct {
 	SignedURLTTL   time.Duration
 	GCSSignerEmail string
 	GCSSignerKey   string // path to a PEM private key
-	Neo4j          neo4j.Config
+
+	// HTTP limits (listener.go).
+	AllowedHosts     []string // Host headers served; see allowedHosts
+	MaxRequestBytes  int64
+	MaxQueryFields   int
+	MaxConnections   int
+	MaxSubscriptions int
+	ReadTimeout      time.Duration
+	IdleTimeout      time.Duration
+
+	Neo4j neo4j.Config
 }
 
 // parseConfig reads flags, each defaulting to its ARTIGRAPH_* variable.
@@ -66,6 +77,8 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fset.StringVar(&c.Addr, "addr", env("ARTIGRAPH_ADDR", "127.0.0.1:8080"), "listen address (ARTIGRAPH_ADDR)")
 	fset.StringVar(&c.DataDir, "data-dir", env("ARTIGRAPH_DATA_DIR", "./data"), "embedded store and default blob directory (ARTIGRAPH_DATA_DIR)")
 	fset.StringVar(&c.ArtifactPath, "artifact-path", env("ARTIGRAPH_ARTIFACT_PATH", ""), "server-level artifact path, e.g. gs://bucket/prefix or file:///dir (ARTIGRAPH_ARTIFACT_PATH)")
+	var blobRoots string
+	fset.StringVar(&blobRoots, "blob-roots", env("ARTIGRAPH_BLOB_ROOTS", ""), "comma-separated absolute directories or file:///, gs:// prefixes where blobs may be stored besides <data-dir>/artifacts and the artifact path; project, run and call artifact paths must lie inside one (ARTIGRAPH_BLOB_ROOTS)")
 	fset.StringVar(&origins, "cors-origins", env("ARTIGRAPH_CORS_ORIGINS", ""), "comma-separated origins allowed by CORS; none by default (ARTIGRAPH_CORS_ORIGINS)")
 	fset.IntVar(&c.MaxQueryDepth, "max-query-depth", int(envInt("ARTIGRAPH_MAX_QUERY_DEPTH", 10)), "deepest GraphQL field nesting (ARTIGRAPH_MAX_QUERY_DEPTH)")
 	fset.IntVar(&c.MaxComplexity, "max-complexity", int(envInt("ARTIGRAPH_MAX_COMPLEXITY", 50000)), "GraphQL complexity budget per operation (ARTIGRAPH_MAX_COMPLEXITY)")
@@ -78,9 +91,18 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fset.StringVar(&c.GCSSignerEmail, "gcs-signer-email", env("ARTIGRAPH_GCS_SIGNER_EMAIL", ""), "service account that signs GCS download URLs (ARTIGRAPH_GCS_SIGNER_EMAIL)")
 	fset.StringVar(&c.GCSSignerKey, "gcs-signer-key", env("ARTIGRAPH_GCS_SIGNER_KEY", ""), "PEM private key file of that service account (ARTIGRAPH_GCS_SIGNER_KEY)")
 	fset.StringVar(&c.LogFormat, "log-format", env("ARTIGRAPH_LOG_FORMAT", "text"), "text or json (ARTIGRAPH_LOG_FORMAT)")
+	var hosts string
+	fset.StringVar(&hosts, "allowed-hosts", env("ARTIGRAPH_ALLOWED_HOSTS", ""), "comma-separated Host headers served: host, host:port, .suffix, an IP network, or *; default: loopback names when --addr is loopback, else any (ARTIGRAPH_ALLOWED_HOSTS)")
+	fset.Int64Var(&c.MaxRequestBytes, "max-request-bytes", envInt("ARTIGRAPH_MAX_REQUEST_BYTES", api.DefaultMaxRequestBytes), "largest request body other than uploads (ARTIGRAPH_MAX_REQUEST_BYTES)")
+	fset.IntVar(&c.MaxQueryFields, "max-query-fields", int(envInt("ARTIGRAPH_MAX_QUERY_FIELDS", api.DefaultMaxQueryFields)), "most fields and fragment spreads of a GraphQL document with its fragments expanded (ARTIGRAPH_MAX_QUERY_FIELDS)")
+	fset.IntVar(&c.MaxConnections, "max-connections", int(envInt("ARTIGRAPH_MAX_CONNECTIONS", defaultMaxConnections)), "open connections; at the cap an idle one is closed to make room (ARTIGRAPH_MAX_CONNECTIONS)")
+	fset.IntVar(&c.MaxSubscriptions, "max-subscriptions", int(envInt("ARTIGRAPH_MAX_SUBSCRIPTIONS", api.DefaultMaxSubscriptions)), "open websockets, and running subscriptions (ARTIGRAPH_MAX_SUBSCRIPTIONS)")
+	fset.DurationVar(&c.ReadTimeout, "read-timeout", defaultReadTimeout, "time to read a request's headers and body; uploads instead fail after this long without progress")
+	fset.DurationVar(&c.IdleTimeout, "idle-timeout", defaultIdleTimeout, "how long an idle keep-alive connection stays open")
 	if err := fset.Parse(args); err != nil {
 		return Config{}, err
 	}
+	c.AllowedHosts = allowedHosts(hosts, c.Addr)
 	c.Neo4j = neo4j.Config{URI: getenv("NEO4J_URI"), User: getenv("NEO4J_USER"),
 		Password: getenv("NEO4J_PASSWORD"), Database: getenv("NEO4J_DATABASE")}
 	for _, o := range strings.Split(origins, ",") {
@@ -91,6 +113,14 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	if c.ArtifactPath != "" {
 		if err := lineage.ValidateArtifactPath(strings.NewReplacer("{{project}}", "p", "{{run.uid}}", "u").Replace(c.ArtifactPath)); err != nil {
 			return Config{}, fmt.Errorf("--artifact-path: %w", err)
+		}
+	}
+	for _, r := range strings.Split(blobRoots, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			if err := lineage.ValidateBlobRoot(r); err != nil {
+				return Config{}, fmt.Errorf("--blob-roots: %w", err)
+			}
+			c.BlobRoots = append(c.BlobRoots, r)
 		}
 	}
 	if c.MaxQueryDepth < 1 || c.MaxLineage < 1 || c.MaxComplexity < 1 {
@@ -122,9 +152,11 @@ func Open(c Config, log *slog.Logger) (*Main, error) {
 	}
 	h := api.New(api.Options{Service: svc, Logger: log, AllowedOrigins: c.CORSOrigins,
 		MaxQueryDepth: c.MaxQueryDepth, MaxComplexity: c.MaxComplexity, MaxUploadBytes: c.MaxUploadBytes,
-		RequestTimeout: c.RequestTimeout, AdminToken: c.AdminToken, SignedURLTTL: c.SignedURLTTL})
-	return &Main{Config: c, Log: log, Store: store, Service: svc, ln: ln,
-		HTTP: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}, nil
+		RequestTimeout: c.RequestTimeout, AdminToken: c.AdminToken, SignedURLTTL: c.SignedURLTTL,
+		AllowedHosts: c.AllowedHosts, ListenAddr: ln.Addr().String(), MaxRequestBytes: c.MaxRequestBytes,
+		MaxQueryFields: c.MaxQueryFields, MaxSubscriptions: c.MaxSubscriptions, BodyIdleTimeout: c.ReadTimeout})
+	srv, ln := newHTTPServer(c, h, ln)
+	return &Main{Config: c, Log: log, Store: store, Service: svc, ln: ln, HTTP: srv}, nil
 }
 
 // openService opens the metadata store and the blob stores.
@@ -140,16 +172,46 @@ func openService(c Config) (lineage.Store, *lineage.Service, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	roots := []string{dataDir}
-	if p := localRoot(c.ArtifactPath); p != "" {
-		roots = append(roots, p)
+	// Blob roots are configuration, never requests: the data dir's blob
+	// folder, the artifact path's root and --blob-roots. The metadata store
+	// (everything else in the data dir) must lie outside all of them.
+	artifacts := filepath.Join(dataDir, "artifacts")
+	roots := append([]string{artifacts}, c.BlobRoots...)
+	if r := lineage.BlobRootOf(c.ArtifactPath); r != "" {
+		roots = append(roots, r)
 	}
-	blobs, err := fs.New(roots...)
+	var local []string
+	for _, r := range roots {
+		p := localRoot(r)
+		if p == "" {
+			continue // a bucket: the metadata is not there
+		}
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			store.Close()
+			return nil, nil, fmt.Errorf("blob root %s: %w", p, err)
+		}
+		real := func(p string) string {
+			if e, err := filepath.EvalSymlinks(p); err == nil {
+				return e
+			}
+			return p
+		}
+		within := func(a, b string) bool { return a == b || strings.HasPrefix(a, b+string(filepath.Separator)) }
+		rp, dd, art := real(p), real(dataDir), real(artifacts)
+		if within(dd, rp) || (within(rp, dd) && !within(rp, art)) {
+			store.Close()
+			return nil, nil, fmt.Errorf("blob root %s would contain the metadata store in the data directory %s: "+
+				"choose a directory outside it, or inside %s", p, dataDir, artifacts)
+		}
+		local = append(local, p)
+	}
+	blobs, err := fs.New(local...)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
 	}
 	cfg := lineage.DefaultConfig()
+	cfg.BlobRoots = roots
 	cfg.ServerArtifactPath = c.ArtifactPath
 	cfg.DefaultArtifactPath = filepath.Join(dataDir, "artifacts") + "/{{project}}"
 	cfg.MaxUploadBytes = c.MaxUploadBytes
@@ -210,17 +272,14 @@ func openGCS(c Config) (lineage.Blobs, error) {
 	return st.WithSigning(gcs.SigningConfig{Email: c.GCSSignerEmail, PrivateKey: key})
 }
 
-// localRoot is the directory a file:// or absolute server artifact path
-// names, up to its first template: blobs may be written there too.
+// localRoot is the directory a file:// or absolute artifact path or root
+// names, up to the last slash before its first template; "" for others.
 func localRoot(p string) string {
-	p = strings.TrimPrefix(p, "file://")
-	if !strings.HasPrefix(p, "/") {
+	r := lineage.BlobRootOf(p)
+	if !strings.HasPrefix(r, "/") {
 		return ""
 	}
-	if i := strings.Index(p, "{{"); i >= 0 {
-		p = p[:i]
-	}
-	return filepath.Clean(p)
+	return filepath.Clean(r)
 }
 
 // Addr is the bound address (useful with port 0).

@@ -497,22 +497,16 @@ func TestDeleteStrategies(t *testing.T) {
 	if n, _ := del("store://artifacts/p/force", "DATA_FORCE"); n != 1 || exists(force) {
 		t.Fatalf("DATA_FORCE: %d, blob exists %v", n, exists(force))
 	}
-	// Content this server may not touch: DATA_FORCE fails and keeps the record,
-	// DATA_OPTIONAL deletes the record anyway.
-	s.mustDo(t, `mutation { logArtifact(input: {project: "p", key: "outside", kind: ARTIFACT, targetPath: "/etc/hostname"}) { uid } }`, nil, nil)
-	if _, r := del("store://artifacts/p/outside", "DATA_FORCE"); len(r.Errors) == 0 || r.Errors[0].code() != "PERMISSION_DENIED" {
-		t.Fatalf("DATA_FORCE on a foreign blob: %+v", r.Errors)
-	}
-	var still struct{ Artifact *struct{ UID string } }
-	s.mustDo(t, `{ artifact(uri: "store://artifacts/p/outside") { uid } }`, nil, &still)
-	if still.Artifact == nil {
-		t.Fatal("failed DATA_FORCE deleted the record")
-	}
-	if n, r := del("store://artifacts/p/outside", "DATA_OPTIONAL"); n != 1 || len(r.Errors) > 0 {
-		t.Fatalf("DATA_OPTIONAL: %d %+v", n, r.Errors)
-	}
-	if !exists("/etc/hostname") {
-		t.Fatal("deleted a file outside the roots")
+	// Data logged in place is never Artigraph's to delete: every strategy
+	// deletes the record only (safety_test.go checks the notice saying so).
+	for _, strategy := range []string{"DATA_FORCE", "DATA_OPTIONAL"} {
+		s.mustDo(t, `mutation { logArtifact(input: {project: "p", key: "outside", kind: ARTIFACT, targetPath: "/etc/hostname"}) { uid } }`, nil, nil)
+		if n, r := del("store://artifacts/p/outside", strategy); n != 1 || len(r.Errors) > 0 {
+			t.Fatalf("%s on data in place: %d %+v", strategy, n, r.Errors)
+		}
+		if !exists("/etc/hostname") {
+			t.Fatal("deleted a file outside the roots")
+		}
 	}
 	// :* deletes every version.
 	for _, b := range []string{"a", "b", "c"} {
@@ -570,11 +564,31 @@ func TestDataloadersBoundStoreCalls(t *testing.T) {
 		}
 	}
 	// Without batching this query costs about 340 store calls (3 per
-	// version, 2 per run). Batches are cut by a time window, so a busy
-	// machine may split one: every run must stay far below per-item cost,
-	// and the best of three must reach the ideal.
+	// version, 2 per run), and still 143 with a per-key cache alone (1 per
+	// version's sources, 2 per run, and the list). With batching it costs
+	// one call per loader level, whatever the page size: the ideal below.
+	//
+	// A loader cuts its batch at a pause in the loads (resolvers/loaders.go:
+	// loaderIdle, capped by loaderMaxWait), so on a loaded machine (CI runs
+	// -race on two cores) a descheduled moment can still split a level's
+	// batch in two. That is a property of the scheduler, not of batching,
+	// so the test does not assert it away on any one attempt:
+	//   - every attempt must cost a small constant, far below the cached
+	//     per-item count: a level that stopped batching adds 40 (runs and
+	//     their inputs) to 100 (sources), while split windows have been seen
+	//     to add up to 11;
+	//   - the ideal must be reached: the query is repeated until one attempt
+	//     does (an event, not a clock), at most maxAttempts times. An unsplit
+	//     window is likely on each attempt even under -race, so 20 failing
+	//     in a row means the loaders no longer batch a whole level.
+	const (
+		ideal       = 8  // project check + list + runs + 2 edge kinds + 2 version batches
+		bound       = 40 // any attempt: a few split levels, never per-item calls
+		maxAttempts = 20
+	)
 	best := int64(1 << 30)
-	for attempt := 0; attempt < 3; attempt++ {
+	var counts []int64
+	for attempt := 0; attempt < maxAttempts && best > ideal; attempt++ {
 		s.calls.reset()
 		var out struct {
 			Artifacts struct {
@@ -599,16 +613,16 @@ func TestDataloadersBoundStoreCalls(t *testing.T) {
 				t.Fatalf("incomplete node %+v", e.Node)
 			}
 		}
-		if calls > 40 {
-			t.Fatalf("%d store calls for 100 versions: batching is not working", calls)
+		if calls > bound {
+			t.Fatalf("%d store calls for 100 versions (attempts so far %v), want at most %d: batching is not working", calls, counts, bound)
 		}
+		counts = append(counts, calls)
 		best = min(best, calls)
 	}
-	// project check + list + runs + 2 edge kinds + 2 version batches.
-	if best > 8 {
-		t.Fatalf("best of three: %d store calls for 100 versions, want at most 8", best)
+	if best > ideal {
+		t.Fatalf("best of %d attempts: %d store calls for 100 versions (all: %v), want at most %d", len(counts), best, counts, ideal)
 	}
-	t.Logf("artifacts(first:100) with runs, inputs and sources: %d store calls", best)
+	t.Logf("artifacts(first:100) with runs, inputs and sources: %d store calls (attempts: %v)", best, counts)
 }
 
 func TestServerEndpoints(t *testing.T) {

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/artigraph/artigraph/lineage"
 	"github.com/artigraph/artigraph/mlrunyaml"
@@ -38,21 +37,18 @@ type downloads struct {
 
 // version finds the version a download URL names, answering the error itself.
 func (d downloads) version(w http.ResponseWriter, r *http.Request) (lineage.Version, bool) {
-	project, uid := r.PathValue("project"), r.PathValue("uid")
-	vs, err := d.svc.Store.GetVersions(r.Context(), []string{uid})
+	v, err := d.svc.VersionIn(r.Context(), r.PathValue("project"), r.PathValue("uid"))
 	if err != nil {
 		d.fail(w, r, err)
 		return lineage.Version{}, false
 	}
-	if len(vs) == 0 || vs[0].Project != project {
-		d.fail(w, r, lineage.Errorf(lineage.ENOTFOUND, "no artifact version %s in project %q", uid, project))
-		return lineage.Version{}, false
-	}
-	return vs[0], true
+	return v, true
 }
 
 // content streams a version's content. Local files are served with
-// http.ServeContent, which honours Range and conditional requests.
+// http.ServeContent, which honours Range and conditional requests. Content
+// is read only through the Service, which serves nothing outside the blob
+// roots (data logged in place elsewhere, the metadata store).
 func (d downloads) content(w http.ResponseWriter, r *http.Request) {
 	v, ok := d.version(w, r)
 	if !ok {
@@ -64,7 +60,7 @@ func (d downloads) content(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	b, err := d.svc.Blobs.Open(r.Context(), v.TargetPath)
+	b, err := d.svc.OpenContent(r.Context(), v)
 	if err != nil {
 		d.fail(w, r, err)
 		return
@@ -90,7 +86,7 @@ func (d downloads) content(w http.ResponseWriter, r *http.Request) {
 	h.Set("Accept-Ranges", "bytes")
 	if start, length, ok := singleRange(r.Header.Get("Range"), b.Size); ok {
 		b.Close()
-		rc, err := d.svc.Blobs.OpenRange(r.Context(), v.TargetPath, start, length)
+		rc, err := d.svc.OpenContentRange(r.Context(), v, start, length)
 		if err != nil {
 			d.fail(w, r, err)
 			return
@@ -150,29 +146,36 @@ func singleRange(header string, size int64) (start, length int64, ok bool) {
 
 // verify reads the content once to check it against the recorded hash.
 func (d downloads) verify(r *http.Request, v lineage.Version) error {
-	if v.Hash == "" {
-		return lineage.Errorf(lineage.EINVALID, "this version has no recorded hash to verify against")
+	err := d.svc.VerifyContent(r.Context(), v)
+	if lineage.ErrorCode(err) == lineage.ECONFLICT {
+		d.log.ErrorContext(r.Context(), "content does not match its hash", "uid", v.UID, "recorded", v.Hash)
 	}
-	b, err := d.svc.Blobs.Open(r.Context(), v.TargetPath)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, b); err != nil {
-		return err
-	}
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != v.Hash {
-		d.log.ErrorContext(r.Context(), "content does not match its hash", "uid", v.UID, "recorded", v.Hash, "actual", got)
-		return lineage.Errorf(lineage.ECONFLICT, "the content at %s no longer matches the recorded hash %s", v.TargetPath, v.Hash)
-	}
-	return nil
+	return err
 }
 
-// upload streams a PUT body to an upload ticket's target path.
+// uploadTimeout is how long one upload's body may take to arrive: far more
+// than the server's read timeout for ordinary requests.
+const uploadTimeout = time.Hour
+
+// upload streams a PUT body to an upload ticket's target path. A body that
+// ends before its Content-Length (the client went away) is the client's
+// failure: 400, logged at INFO, and nothing is left behind; the ticket stays
+// valid until it expires, so the client may retry.
 func (d downloads) upload(w http.ResponseWriter, r *http.Request) {
-	v, err := d.svc.CompleteUpload(r.Context(), r.PathValue("ticket"), r.Body)
+	// Past the server's read timeout; the guard keeps moving the deadline
+	// while the body arrives.
+	_ = ExtendReadDeadline(w, uploadTimeout)
+	if limit := d.svc.Config.MaxUploadBytes; limit > 0 && r.ContentLength > limit {
+		d.fail(w, r, lineage.Errorf(lineage.ELIMIT, "the body of %d bytes is larger than the upload limit of %d bytes", r.ContentLength, limit))
+		return
+	}
+	body := &bodyReader{r: r.Body, announced: r.ContentLength}
+	v, err := d.svc.CompleteUpload(r.Context(), r.PathValue("ticket"), body)
 	if err != nil {
+		if body.short != nil {
+			d.log.InfoContext(r.Context(), "upload body ended early", "read", body.n, "announced", r.ContentLength, "err", body.readErr)
+			err = body.short
+		}
 		d.fail(w, r, err)
 		return
 	}
@@ -182,6 +185,36 @@ func (d downloads) upload(w http.ResponseWriter, r *http.Request) {
 		"uri": lineage.CanonicalURI(v, ""), "uid": v.UID, "project": v.Project, "key": v.Key,
 		"size": v.Size, "hash": v.Hash, "targetPath": v.TargetPath, "downloadUrl": ContentPath(v),
 	})
+}
+
+// bodyReader counts a request body and turns its failure to arrive whole
+// (a closed connection, a broken chunked encoding) into a coded error, so
+// the blob store fails the write instead of keeping a short blob.
+type bodyReader struct {
+	r         io.Reader
+	n         int64
+	announced int64 // Content-Length, -1 when unknown
+	short     error // set when the body broke off
+	readErr   error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err == nil || err == io.EOF {
+		return n, err
+	}
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return n, err
+	}
+	b.readErr = err
+	if b.announced >= 0 {
+		b.short = lineage.Errorf(lineage.EINVALID, "the body ended after %d of %d bytes", b.n, b.announced)
+	} else {
+		b.short = lineage.Errorf(lineage.EINVALID, "the body ended after %d bytes, before it was complete", b.n)
+	}
+	return n, b.short
 }
 
 // yaml downloads a version's metadata as MLRun YAML.

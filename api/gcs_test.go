@@ -162,7 +162,7 @@ func TestSignedDownloadURL(t *testing.T) {
 		t.Fatalf("downloadUrl %s is not a signed URL for the object", u)
 	}
 	// Local content has no signer: it keeps the server's own route.
-	s.mustDo(t, `mutation { logArtifact(input: {project: "p", key: "local", kind: MODEL, body: "x", artifactPath: "`+s.dir+`/local"}) { downloadUrl } }`, nil, &out)
+	s.mustDo(t, `mutation { logArtifact(input: {project: "p", key: "local", kind: MODEL, body: "x", artifactPath: "`+s.dir+`/artifacts/local"}) { downloadUrl } }`, nil, &out)
 	if !strings.HasPrefix(out.LogArtifact.DownloadURL, "/api/v1/artifacts/p/") {
 		t.Fatalf("local downloadUrl %s", out.LogArtifact.DownloadURL)
 	}

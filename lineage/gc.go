@@ -27,7 +27,7 @@ type GCReport struct {
 // DefaultGCGrace is the grace period when none is given.
 const DefaultGCGrace = time.Hour
 
-// GC finds blobs under the artifact paths in use that no version points at
+// GC finds blobs under the blob roots that no version points at
 // (left by a crash between a blob write and its commit, or by a failed
 // write) and removes those older than the grace period.
 func (s *Service) GC(ctx context.Context, opts GCOptions) (GCReport, error) {
@@ -59,7 +59,22 @@ func (s *Service) GC(ctx context.Context, opts GCOptions) (GCReport, error) {
 	if opts.DryRun {
 		return rep, nil
 	}
+	// Under contentMu, each orphan is checked again: a log in place may have
+	// pointed a version at it since the inventory.
+	s.contentMu.Lock()
+	defer s.contentMu.Unlock()
+	projects, err := s.Store.ListProjects(ctx)
+	if err != nil {
+		return rep, err
+	}
 	for _, e := range rep.Orphans {
+		used, err := s.referencedElsewhere(ctx, projects, e.Location, nil)
+		if err != nil {
+			return rep, err
+		}
+		if used {
+			continue
+		}
 		if err := s.Blobs.Delete(ctx, e.Location); err != nil && ErrorCode(err) != ENOTFOUND {
 			return rep, err
 		}
@@ -68,32 +83,18 @@ func (s *Service) GC(ctx context.Context, opts GCOptions) (GCReport, error) {
 	return rep, nil
 }
 
-// gcInventory lists the roots blobs are written under and every location a
-// version points at. Roots are the artifact paths configured for Artigraph
-// (default, server, projects, runs), never the places data was logged in
-// place with targetPath: those belong to someone else.
+// gcInventory lists the roots to scan and every location a version points
+// at. The roots are the configured blob roots (Config.BlobRoots) and only
+// those: never the artifact paths of projects or runs, which a request
+// sets and which could otherwise point gc at the metadata store, and never
+// the places data was logged in place, which belong to someone else.
 func (s *Service) gcInventory(ctx context.Context) ([]string, map[string]bool, error) {
-	paths := []string{s.Config.DefaultArtifactPath, s.Config.ServerArtifactPath}
 	referenced := map[string]bool{}
 	projects, err := s.Store.ListProjects(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, p := range projects {
-		paths = append(paths, p.ArtifactPath)
-		for page := (Page{First: 1000}); ; {
-			rp, err := s.Store.ListRuns(ctx, p.Name, page)
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, r := range rp.Runs {
-				paths = append(paths, r.ArtifactPath)
-			}
-			if !rp.HasNext {
-				break
-			}
-			page.After = rp.EndCursor
-		}
 		vs, err := s.collect(ctx, p.Name, VersionFilter{}, 0)
 		if err != nil {
 			return nil, nil, err
@@ -102,23 +103,13 @@ func (s *Service) gcInventory(ctx context.Context) ([]string, map[string]bool, e
 			referenced[normalLocation(v.TargetPath)] = true
 		}
 	}
-	return gcRoots(paths), referenced, nil
+	return gcRoots(s.roots()), referenced, nil
 }
 
-// gcRoots turns artifact paths into the directories to scan: each cut at its
-// first template and last slash, without ones inside another.
-func gcRoots(paths []string) []string {
-	var roots []string
-	for _, p := range paths {
-		if i := strings.Index(p, "{{"); i >= 0 {
-			p = p[:i]
-		}
-		p = p[:strings.LastIndex(p, "/")+1]
-		if p == "" || p == "/" || strings.HasSuffix(p, "://") || strings.HasSuffix(p, ":///") {
-			continue // never sweep a whole filesystem or bucket list
-		}
-		roots = append(roots, normalLocation(p))
-	}
+// gcRoots sorts roots and drops those inside another, so no blob is listed
+// twice.
+func gcRoots(roots []string) []string {
+	roots = slices.Clone(roots)
 	slices.Sort(roots)
 	roots = slices.Compact(roots)
 	var out []string

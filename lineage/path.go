@@ -62,7 +62,10 @@ func ValidateArtifactPath(p string) error {
 	if p == "" {
 		return Errorf(EINVALID, "empty artifact path")
 	}
-	if strings.ContainsAny(p, "\x00\r\n") {
+	if err := validatePathLen("the artifact path", p); err != nil {
+		return err
+	}
+	if hasControl(p) {
 		return Errorf(EINVALID, "artifact path %q has control characters", p)
 	}
 	local := p
@@ -73,6 +76,11 @@ func ValidateArtifactPath(p string) error {
 		}
 		if u.Scheme == "file" && (u.Host != "" || !strings.HasPrefix(u.Path, "/")) {
 			return Errorf(EINVALID, "artifact path %q: file URLs take the form file:///absolute/path", p)
+		}
+		// Stores use the decoded path: %00 or %0A there is a NUL or newline
+		// no file or object name may hold.
+		if hasControl(u.Path) || hasControl(u.Host) {
+			return Errorf(EINVALID, "artifact path %q has control characters", p)
 		}
 		local = u.Path
 	} else if !strings.HasPrefix(p, "/") {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"slices"
@@ -25,6 +26,11 @@ type Config struct {
 	MaxLineageLimit     int    // largest node limit allowed
 	DefaultPageSize     int
 	MaxPageSize         int
+	// BlobRoots are the locations (absolute directories, file:/// or gs://
+	// prefixes) content is written, served, deleted and collected under;
+	// empty means the roots of DefaultArtifactPath and ServerArtifactPath.
+	// They are configuration: no request widens them.
+	BlobRoots []string
 }
 
 // DefaultConfig returns the limits the server starts with.
@@ -49,8 +55,14 @@ type Service struct {
 	// Events receives every newly committed version.
 	Events Broker
 
-	uploadsMu sync.Mutex
-	uploads   map[string]pendingUpload
+	uploadsMu    sync.Mutex
+	uploads      map[string]*pendingUpload
+	uploadsBytes int64
+
+	// contentMu serialises what reads or changes who points at stored
+	// content (logs in place, deletions), so a deletion's check that no
+	// surviving version points at a blob cannot race a new reference.
+	contentMu sync.Mutex
 }
 
 // NewService returns a Service with the given parts.
@@ -75,11 +87,14 @@ func (s *Service) UpsertProject(ctx context.Context, p Project) (Project, error)
 		return Project{}, err
 	}
 	if p.ArtifactPath != "" {
-		if err := validateTemplatedPath(p.ArtifactPath); err != nil {
+		if err := s.checkArtifactPath(p.ArtifactPath); err != nil {
 			return Project{}, err
 		}
 	}
 	if err := validateLabels(p.Labels); err != nil {
+		return Project{}, err
+	}
+	if err := validateDescription(p.Description); err != nil {
 		return Project{}, err
 	}
 	p.CreatedAt = s.now()
@@ -131,9 +146,15 @@ func (s *Service) StartRun(ctx context.Context, req StartRunRequest) (Run, error
 		return Run{}, err
 	}
 	if req.ArtifactPath != "" {
-		if err := validateTemplatedPath(req.ArtifactPath); err != nil {
+		if err := s.checkArtifactPath(req.ArtifactPath); err != nil {
 			return Run{}, err
 		}
+	}
+	if len(req.User) > MaxLabelValueLen {
+		return Run{}, Errorf(ELIMIT, "the run's user may be at most %d bytes", MaxLabelValueLen)
+	}
+	if len(req.Inputs) > MaxSources {
+		return Run{}, Errorf(ELIMIT, "at most %d inputs may be given, not %d", MaxSources, len(req.Inputs))
 	}
 	inputs := make([]string, 0, len(req.Inputs))
 	for _, in := range req.Inputs {
@@ -287,6 +308,9 @@ func (s *Service) prepareLog(ctx context.Context, req LogRequest) (preparedLog, 
 	if err := validateLabels(req.Labels); err != nil {
 		return preparedLog{}, err
 	}
+	if err := validateLogSize(req); err != nil {
+		return preparedLog{}, err
+	}
 	if len(req.Extra) > 0 && !json.Valid(req.Extra) {
 		return preparedLog{}, Errorf(EINVALID, "extra is not valid JSON")
 	}
@@ -355,9 +379,14 @@ func (s *Service) prepareLog(ctx context.Context, req LogRequest) (preparedLog, 
 			return preparedLog{}, err
 		}
 		target = TargetPath(path, req.Key, req.Format, run, req.Iteration)
+		if err := ValidateArtifactPath(target); err != nil {
+			return preparedLog{}, err
+		}
+		// Content is only ever written inside the configured roots.
+		if err := s.checkWritable(target); err != nil {
+			return preparedLog{}, err
+		}
 	} else if err := ValidateArtifactPath(target); err != nil {
-		return preparedLog{}, err
-	} else if err := s.verifyInPlace(ctx, target, req.KnownHash); err != nil {
 		return preparedLog{}, err
 	}
 
@@ -390,28 +419,67 @@ func (s *Service) prepareLog(ctx context.Context, req LogRequest) (preparedLog, 
 
 // commitLog writes the content, then the version: a failed write leaves no
 // version behind, and a version never points at content not yet durable.
+// Stored content goes where the blob store put it (a fresh location when
+// the target was taken, so nothing is ever replaced); a call that ends up
+// writing no new version removes the blob it wrote, so it leaves neither
+// an orphan nor a version behind.
 func (s *Service) commitLog(ctx context.Context, p preparedLog) (Version, error) {
 	v := p.version
-	if p.content != nil {
-		info, err := s.Blobs.Put(ctx, v.TargetPath, p.content, s.Config.MaxUploadBytes)
-		if err != nil {
+	w := VersionWrite{Tags: p.tags, Sources: p.sourceUIDs, Links: p.links}
+	if p.content == nil {
+		// Data in place. The hash is checked first, unlocked, as it reads the
+		// whole content; the commit is serialised with deletions (which check
+		// references) and checks again that the content is still there.
+		if err := s.verifyInPlace(ctx, v.TargetPath, v.Hash); err != nil {
 			return Version{}, err
 		}
-		v.Size, v.Hash, v.Stored = &info.Size, info.Hash, true
+		s.contentMu.Lock()
+		defer s.contentMu.Unlock()
+		if err := s.verifyInPlace(ctx, v.TargetPath, ""); err != nil {
+			return Version{}, err
+		}
+		v.UID = versionUID(v, p.sourceUIDs, p.links)
+		w.Version = v
+		out, created, err := s.Store.PutVersion(ctx, w)
+		if err == nil && created {
+			s.Events.Publish(out)
+		}
+		return out, err
 	}
+	info, err := s.Blobs.Put(ctx, v.TargetPath, p.content, s.Config.MaxUploadBytes)
+	if err != nil {
+		return Version{}, err
+	}
+	if info.Location == "" {
+		info.Location = v.TargetPath
+	}
+	v.Size, v.Hash, v.Stored = &info.Size, info.Hash, true
+	// The uid comes from the content, not where it landed: an identical
+	// retry lands elsewhere but is the same version.
 	v.UID = versionUID(v, p.sourceUIDs, p.links)
-	out, created, err := s.Store.PutVersion(ctx, VersionWrite{Version: v, Tags: p.tags, Sources: p.sourceUIDs, Links: p.links})
-	if err == nil && created {
-		s.Events.Publish(out)
+	v.TargetPath = info.Location
+	w.Version = v
+	out, created, err := s.Store.PutVersion(ctx, w)
+	if err != nil || !created {
+		// The blob just written belongs to no version: take it back. Should
+		// that fail too, it is an orphan gc collects.
+		if info.Location != out.TargetPath {
+			_ = s.Blobs.Delete(context.WithoutCancel(ctx), info.Location)
+		}
+		return out, err
 	}
-	return out, err
+	s.Events.Publish(out)
+	return out, nil
 }
 
-// verifyInPlace checks that content this server can read at target has the
-// expected hash. Content it cannot reach (another store, outside its roots)
-// is taken on trust; content that is known to be missing is refused.
+// verifyInPlace checks that content this server may read at target (inside
+// its blob roots) exists and has the expected hash, if one is given; a
+// deletion may just have removed it. Anything outside the roots is
+// taken on trust and never read: it may be anybody's file. Content known
+// to be missing is refused. The message never tells the actual hash, which
+// would make this a way to learn the hash of any file.
 func (s *Service) verifyInPlace(ctx context.Context, target, hash string) error {
-	if hash == "" {
+	if !s.InRoots(target) {
 		return nil
 	}
 	b, err := s.Blobs.Open(ctx, target)
@@ -425,27 +493,43 @@ func (s *Service) verifyInPlace(ctx context.Context, target, hash string) error 
 		return err
 	}
 	defer b.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, b); err != nil {
+	if hash == "" {
+		return nil
+	}
+	got, err := hashOf(b)
+	if err != nil {
 		return err
 	}
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != hash {
-		return Errorf(EINVALID, "content at %s has hash %s, the document says %s", target, got, hash)
+	if got != hash {
+		return Errorf(EINVALID, "the content at %s does not match the hash the document gives", target)
 	}
 	return nil
 }
 
+func hashOf(r io.Reader) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", err
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // versionUID derives a version's uid from what makes it that version: its
 // identity (project, key, kind, iteration), its producer and its content
-// (blob hash or location, type-specific spec, sources, links). Labels, tags
-// and description are metadata: an identical retry returns the same uid.
+// (the hash of stored content, the location of data in place, type-specific
+// spec, sources, links). Labels, tags and description are metadata: an
+// identical retry returns the same uid.
 func versionUID(v Version, sources []string, links []Link) string {
 	sorted := slices.Clone(sources)
 	slices.Sort(sorted)
 	ls := slices.Clone(links)
 	sort.Slice(ls, func(i, j int) bool { return ls[i].Relation+ls[i].UID < ls[j].Relation+ls[j].UID })
+	location := v.TargetPath
+	if v.Stored {
+		location = "" // data in place always has one, so the two never collide
+	}
 	ident, _ := json.Marshal([]any{v.Project, v.Key, v.Kind, v.Iteration, v.Producer.Kind, v.Producer.URI,
-		v.Hash, v.TargetPath, v.Format, v.Dataset, v.Model, v.Extra, sorted, v.ExternalSources, ls})
+		v.Hash, location, v.Format, v.Dataset, v.Model, v.Extra, sorted, v.ExternalSources, ls})
 	sum := sha256.Sum256(ident)
 	return hex.EncodeToString(sum[:16])
 }
@@ -621,66 +705,156 @@ const (
 // of a tree (@tree without tag or uid), or every version of the key (:*).
 // It returns how many were removed.
 func (s *Service) DeleteArtifact(ctx context.Context, uri string, strategy DeletionStrategy) (int, error) {
+	res, err := s.DeleteArtifactVersions(ctx, uri, strategy)
+	return res.Removed, err
+}
+
+// DeleteResult says what a deletion did: how many versions it removed, and
+// notices for the caller about content it kept or could not remove.
+type DeleteResult struct {
+	Removed int
+	Notices []string
+}
+
+// DeleteArtifactVersions is DeleteArtifact with notices. Content is deleted
+// only when Artigraph stored it, inside the blob roots, and no surviving
+// version of any project points at it; data logged in place is always kept
+// (METADATA_ONLY, whatever the strategy). Everything is checked before
+// anything is deleted, then the versions' records go first and their blobs
+// after: a failure leaves either every version, or no version pointing at
+// missing content (a blob that could not be removed is an orphan gc
+// collects).
+func (s *Service) DeleteArtifactVersions(ctx context.Context, uri string, strategy DeletionStrategy) (DeleteResult, error) {
 	if strategy == "" {
 		strategy = MetadataOnly
 	}
 	if strategy != MetadataOnly && strategy != DataOptional && strategy != DataForce {
-		return 0, Errorf(EINVALID, "unknown deletion strategy %q", strategy)
+		return DeleteResult{}, Errorf(EINVALID, "unknown deletion strategy %q", strategy)
 	}
 	u, err := ParseURI(uri)
 	if err != nil {
-		return 0, err
+		return DeleteResult{}, err
 	}
 	max := 1
 	if u.Tag == "*" || (u.Tree != "" && u.Tag == "" && u.UID == "") {
 		max = 0
 	}
+	s.contentMu.Lock()
+	defer s.contentMu.Unlock()
 	vs, err := s.resolve(ctx, u, max)
 	if err != nil {
-		return 0, err
+		return DeleteResult{}, err
 	}
 	if len(vs) == 0 {
-		return 0, Errorf(ENOTFOUND, "no artifact version matches %s", uri)
+		return DeleteResult{}, Errorf(ENOTFOUND, "no artifact version matches %s", uri)
 	}
 	uids := make([]string, 0, len(vs))
 	for _, v := range vs {
 		uids = append(uids, v.UID)
 	}
+	var res DeleteResult
+	var blobs []string
 	if strategy != MetadataOnly {
-		if err := s.deleteBlobs(ctx, vs, uids, strategy); err != nil {
-			return 0, err
+		blobs, res.Notices, err = s.blobsToDelete(ctx, vs, strategy)
+		if err != nil {
+			return DeleteResult{}, err
 		}
 	}
-	return s.Store.DeleteVersions(ctx, uids)
+	res.Removed, err = s.Store.DeleteVersions(ctx, uids)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	for _, loc := range blobs {
+		if err := s.Blobs.Delete(context.WithoutCancel(ctx), loc); err != nil && ErrorCode(err) != ENOTFOUND {
+			res.Notices = append(res.Notices, fmt.Sprintf("the content at %s could not be deleted; garbage collection will remove it", loc))
+		}
+	}
+	return res, nil
 }
 
-// deleteBlobs removes the content of vs, except content another surviving
-// version still points at. With DataForce the first failure stops the
-// deletion and keeps every record.
-func (s *Service) deleteBlobs(ctx context.Context, vs []Version, deleting []string, strategy DeletionStrategy) error {
-	seen := map[string]bool{}
+// blobsToDelete decides, before anything is deleted, which blobs of vs go:
+// those Artigraph stored, inside the roots, that no other version of any
+// project points at (data in place counts, even if deleted now). With DataForce, a blob that cannot be
+// deleted fails the whole deletion, so nothing is deleted.
+func (s *Service) blobsToDelete(ctx context.Context, vs []Version, strategy DeletionStrategy) (locs, notices []string, err error) {
+	projects, err := s.Store.ListProjects(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Versions logged in place keep their location even while they are
+	// deleted with it: only stored versions being deleted give a blob up.
+	var stored []string
 	for _, v := range vs {
-		if seen[v.TargetPath] {
-			continue
-		}
-		seen[v.TargetPath] = true
-		others, err := s.collect(ctx, v.Project, VersionFilter{TargetPath: v.TargetPath}, 0)
-		if err != nil {
-			return err
-		}
-		shared := slices.ContainsFunc(others, func(o Version) bool { return !slices.Contains(deleting, o.UID) })
-		if shared {
-			continue
-		}
-		err = s.Blobs.Delete(ctx, v.TargetPath)
-		if err != nil && ErrorCode(err) != ENOTFOUND && strategy == DataForce {
-			if ErrorCode(err) == EINTERNAL {
-				return Errorf(EUNAVAILABLE, "could not delete the content at %s; nothing was deleted", v.TargetPath)
-			}
-			return err
+		if v.Stored {
+			stored = append(stored, v.UID)
 		}
 	}
-	return nil
+	seen := map[string]bool{}
+	for _, v := range vs {
+		if !v.Stored {
+			notices = append(notices, fmt.Sprintf("the content of %s was logged in place and was kept", CanonicalURI(v, "")))
+			continue
+		}
+		loc := normalLocation(v.TargetPath)
+		if seen[loc] {
+			continue
+		}
+		seen[loc] = true
+		if !s.InRoots(v.TargetPath) {
+			if strategy == DataForce {
+				return nil, nil, Errorf(EFORBIDDEN, "the content of %s is outside the blob roots this server may delete from; nothing was deleted", CanonicalURI(v, ""))
+			}
+			notices = append(notices, fmt.Sprintf("the content of %s is outside the blob roots and was kept", CanonicalURI(v, "")))
+			continue
+		}
+		shared, err := s.referencedElsewhere(ctx, projects, v.TargetPath, stored)
+		if err != nil {
+			return nil, nil, err
+		}
+		if shared {
+			notices = append(notices, fmt.Sprintf("the content of %s is still used by another version and was kept", CanonicalURI(v, "")))
+			continue
+		}
+		if strategy == DataForce {
+			// Deletable means present and readable here; anything else stops
+			// the deletion before it starts.
+			b, err := s.Blobs.Open(ctx, v.TargetPath)
+			switch ErrorCode(err) {
+			case "":
+				b.Close()
+			case ENOTFOUND:
+			case EINTERNAL:
+				return nil, nil, Errorf(EUNAVAILABLE, "could not reach the content of %s; nothing was deleted", CanonicalURI(v, ""))
+			default:
+				return nil, nil, err
+			}
+		}
+		locs = append(locs, v.TargetPath)
+	}
+	return locs, notices, nil
+}
+
+// referencedElsewhere reports whether a version not in deleting, in any
+// project, points at location (in either spelling, /x or file:///x).
+func (s *Service) referencedElsewhere(ctx context.Context, projects []Project, location string, deleting []string) (bool, error) {
+	spellings := []string{location}
+	if n := normalLocation(location); n != location {
+		spellings = append(spellings, n)
+	} else if strings.HasPrefix(location, "/") {
+		spellings = append(spellings, "file://"+location)
+	}
+	for _, p := range projects {
+		for _, loc := range spellings {
+			others, err := s.collect(ctx, p.Name, VersionFilter{TargetPath: loc}, 0)
+			if err != nil {
+				return false, err
+			}
+			if slices.ContainsFunc(others, func(o Version) bool { return !slices.Contains(deleting, o.UID) }) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // ---- lineage ----
@@ -816,29 +990,6 @@ func validateName(what, s string) error {
 	return nil
 }
 
-func validateLabels(ls []Label) error {
-	seen := map[string]bool{}
-	for _, l := range ls {
-		if l.Key == "" || len(l.Key) > 253 || strings.ContainsAny(l.Key, "=,\x00\n\r\t ") {
-			return Errorf(EINVALID, "invalid label key %q", l.Key)
-		}
-		if seen[l.Key] {
-			return Errorf(EINVALID, "label %q given twice", l.Key)
-		}
-		seen[l.Key] = true
-	}
-	return nil
-}
-
-// validateTemplatedPath checks a path before its templates are filled.
-func validateTemplatedPath(p string) error {
-	filled, err := FillArtifactPath(p, "project", "uid")
-	if err != nil {
-		return err
-	}
-	return ValidateArtifactPath(filled)
-}
-
 // inputError says which argument named a missing version.
 func inputError(what, uri string, err error) error {
 	if ErrorCode(err) == ENOTFOUND {
@@ -891,13 +1042,24 @@ type UploadTicket struct {
 type pendingUpload struct {
 	req     LogRequest
 	expires time.Time
+	size    int64 // requestSize(req), counted in uploadsBytes
+	busy    bool  // a PUT is streaming it now
 }
 
-// UploadTTL is how long an upload ticket stays valid.
-const UploadTTL = time.Hour
+// Upload ticket bounds: tickets are held in memory until used or expired,
+// so their number, lifetime and total size are capped.
+const (
+	UploadTTL          = 15 * time.Minute
+	MaxPendingUploads  = 1024
+	MaxPendingUploadMB = 256 // total estimated size of the pending log calls
+)
 
 // CreateUpload validates a log call whose content will be streamed later and
-// returns a one-shot ticket for it. Tickets live in this process's memory.
+// returns a ticket for it. Tickets live in this process's memory. A ticket
+// is used up by a successful upload; a failed one (a short body, the limit,
+// a lost connection) leaves it valid until it expires, so the client may
+// retry. The content lands at the ticket's target path, or beside it when
+// that is taken: the upload's answer says where.
 func (s *Service) CreateUpload(ctx context.Context, req LogRequest) (UploadTicket, error) {
 	if req.Body != nil || req.Content != nil || req.TargetPath != "" {
 		return UploadTicket{}, Errorf(EINVALID, "an upload ticket takes its content in the upload: give no body, file or targetPath")
@@ -910,30 +1072,72 @@ func (s *Service) CreateUpload(ctx context.Context, req LogRequest) (UploadTicke
 	req.streamed = false
 	now := s.Now()
 	t := UploadTicket{ID: NewUID() + NewUID(), ExpiresAt: now.Add(UploadTTL), TargetPath: p.version.TargetPath}
+	size := requestSize(req)
 	s.uploadsMu.Lock()
 	defer s.uploadsMu.Unlock()
 	if s.uploads == nil {
-		s.uploads = map[string]pendingUpload{}
+		s.uploads = map[string]*pendingUpload{}
 	}
-	for id, u := range s.uploads {
-		if now.After(u.expires) {
-			delete(s.uploads, id)
-		}
+	s.sweepUploads(now)
+	if len(s.uploads) >= MaxPendingUploads || s.uploadsBytes+size > MaxPendingUploadMB<<20 {
+		return UploadTicket{}, Errorf(ELIMIT, "too many uploads are pending (at most %d, %d MiB); finish or let some expire, then try again", MaxPendingUploads, MaxPendingUploadMB)
 	}
-	s.uploads[t.ID] = pendingUpload{req: req, expires: t.ExpiresAt}
+	s.uploads[t.ID] = &pendingUpload{req: req, expires: t.ExpiresAt, size: size}
+	s.uploadsBytes += size
 	return t, nil
 }
 
+// sweepUploads forgets expired tickets not being streamed; uploadsMu is held.
+func (s *Service) sweepUploads(now time.Time) {
+	for id, u := range s.uploads {
+		if now.After(u.expires) && !u.busy {
+			s.dropUpload(id)
+		}
+	}
+}
+
+func (s *Service) dropUpload(id string) {
+	if u, ok := s.uploads[id]; ok {
+		s.uploadsBytes -= u.size
+		delete(s.uploads, id)
+	}
+}
+
+// PendingUploads counts the tickets held in memory.
+func (s *Service) PendingUploads() int {
+	s.uploadsMu.Lock()
+	defer s.uploadsMu.Unlock()
+	s.sweepUploads(s.Now())
+	return len(s.uploads)
+}
+
 // CompleteUpload streams body to the ticket's target path and commits the
-// version, re-checking the log call against the store as it is now.
+// version, re-checking the log call against the store as it is now. Only
+// one upload per ticket runs at a time (ECONFLICT otherwise); a failed one
+// gives the ticket back.
 func (s *Service) CompleteUpload(ctx context.Context, ticket string, body io.Reader) (Version, error) {
 	s.uploadsMu.Lock()
+	s.sweepUploads(s.Now())
 	u, ok := s.uploads[ticket]
-	delete(s.uploads, ticket)
+	if ok && u.busy {
+		s.uploadsMu.Unlock()
+		return Version{}, Errorf(ECONFLICT, "an upload for this ticket is already under way")
+	}
+	if ok {
+		u.busy = true
+	}
 	s.uploadsMu.Unlock()
-	if !ok || s.Now().After(u.expires) {
+	if !ok {
 		return Version{}, Errorf(ENOTFOUND, "upload ticket unknown, used or expired")
 	}
-	u.req.Content = body
-	return s.LogArtifact(ctx, u.req)
+	req := u.req
+	req.Content = body
+	v, err := s.LogArtifact(ctx, req)
+	s.uploadsMu.Lock()
+	defer s.uploadsMu.Unlock()
+	u.busy = false
+	if err == nil {
+		s.dropUpload(ticket)
+	}
+	return v, err
 }
