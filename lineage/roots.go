@@ -118,7 +118,11 @@ func (s *Service) checkArtifactPath(p string) error {
 	if err := ValidateArtifactPath(filled); err != nil {
 		return err
 	}
-	return s.checkWritable(strings.TrimRight(filled, "/") + "/key")
+	err = s.checkWritable(strings.TrimRight(filled, "/") + "/key")
+	if ErrorCode(err) == EFORBIDDEN {
+		return Errorf(EFORBIDDEN, "artifact path %s is outside the blob roots this server writes to", p)
+	}
+	return err
 }
 
 // CanServe reports whether this server hands out v's content: it must be
