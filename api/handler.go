@@ -118,7 +118,7 @@ func newGraphQL(o Options) http.Handler {
 	srv.AddTransport(transport.POST{})
 	// One byte over the guard's cap, so that the guard's cap is the one
 	// that trips and the answer is 413 LIMIT_EXCEEDED.
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: o.MaxUploadBytes + maxBody + 1, MaxMemory: 32 << 20})
+	srv.AddTransport(multipartForm{transport.MultipartForm{MaxUploadSize: o.MaxUploadBytes + maxBody + 1, MaxMemory: 32 << 20}})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(parserTokenLimit)
 	srv.Use(extension.Introspection{})

@@ -9,6 +9,9 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 )
 
 // transportErrors makes the GraphQL endpoint's own HTTP-level errors look
@@ -175,4 +178,22 @@ func (c *codingWriter) finish() {
 	h.Del("Content-Length")
 	c.ResponseWriter.WriteHeader(c.status)
 	json.NewEncoder(c.ResponseWriter).Encode(resp)
+}
+
+// multipartForm is gqlgen's multipart transport with a malformed `map`
+// answered as the client's mistake: gqlgen places each file by type
+// assertions along its path, which panic when the path runs through a
+// number or past the end of a list.
+type multipartForm struct{ transport.MultipartForm }
+
+func (m multipartForm) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	defer func() {
+		// Resolvers' panics are recovered inside exec; one reaching here
+		// comes from reading the request.
+		if v := recover(); v != nil {
+			refuse(w, http.StatusBadRequest, "INVALID_ARGUMENT",
+				"the multipart map names a path that does not lead to a variable of the operations")
+		}
+	}()
+	m.MultipartForm.Do(w, r, exec)
 }
