@@ -74,17 +74,7 @@ func TestRefusesBlobRootsHoldingTheMetadataStore(t *testing.T) {
 func TestServerNeverWritesOrServesTheDataDir(t *testing.T) {
 	dir := t.TempDir()
 	data, extra := filepath.Join(dir, "data"), filepath.Join(dir, "extra")
-	cfg, _ := parseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", data, "--blob-roots", extra}, func(string) string { return "" })
-	m, err := Open(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go m.Run(ctx)
-	base := "http://" + m.Addr()
-	waitReady(t, base)
+	base := "http://" + serve(t, "--data-dir", data, "--blob-roots", extra).Addr()
 	db := filepath.Join(data, "artigraph.db")
 	before, _ := os.ReadFile(db)
 

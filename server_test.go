@@ -139,17 +139,7 @@ func waitReady(t *testing.T, base string) {
 
 func TestDefaultArtifactPathIsUnderDataDir(t *testing.T) {
 	dir := t.TempDir()
-	cfg, _ := parseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", dir}, func(string) string { return "" })
-	m, err := Open(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go m.Run(ctx)
-	base := "http://" + m.Addr()
-	waitReady(t, base)
+	base := "http://" + serve(t, "--data-dir", dir).Addr()
 	postGraphQL(t, base, `mutation { upsertProject(input: {name: "p"}) { name } }`)
 	got, _ := postGraphQL(t, base, `mutation { logArtifact(input: {project: "p", key: "k", kind: MODEL, body: "x", format: "txt"}) { targetPath } }`)
 	want := filepath.Join(dir, "artifacts", "p", "k.txt")

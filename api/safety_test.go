@@ -294,37 +294,10 @@ func TestLogsNeverReplaceContent(t *testing.T) {
 	}
 }
 
-// logRecords keeps what the server logs.
-type logRecords struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (l *logRecords) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logRecords) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.recs = append(l.recs, r)
-	return nil
-}
-func (l *logRecords) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logRecords) WithGroup(string) slog.Handler      { return l }
-func (l *logRecords) count(level slog.Level, msg string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, r := range l.recs {
-		if r.Level == level && (msg == "" || r.Message == msg) {
-			n++
-		}
-	}
-	return n
-}
-
 // Hole 6: an upload whose client went away after 900 of 1,000,000 bytes
 // renamed 900 bytes into place and answered 500.
 func TestTruncatedUploadLeavesNothing(t *testing.T) {
-	logs := &logRecords{}
+	logs := newRecorded()
 	s := newServer(t, func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) {
 		o.Logger = slog.New(logs)
 		o.MaxUploadBytes = 2 << 20
@@ -367,11 +340,16 @@ func TestTruncatedUploadLeavesNothing(t *testing.T) {
 	}
 
 	// A client that hangs up entirely leaves nothing either.
+	logs.drain()
 	conn2, _ := net.Dial("tcp", s.Listener.Addr().String())
 	fmt.Fprintf(conn2, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 1000000\r\n\r\n", ticket.CreateUpload.URL, s.Listener.Addr())
 	conn2.Write(bytes.Repeat([]byte("x"), 900))
 	conn2.Close()
-	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-logs.served: // the server is done with the upload
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server never finished the hung-up upload")
+	}
 	if files := blobFiles(t, s.dir); len(files) != 0 {
 		t.Fatalf("a hung-up upload left %v", files)
 	}
