@@ -59,18 +59,37 @@ type Config struct {
 
 // parseConfig reads flags, each defaulting to its ARTIGRAPH_* variable.
 func parseConfig(args []string, getenv func(string) string) (Config, error) {
+	return parseConfigWith(args, getenv, nil)
+}
+
+// parseConfigWith is parseConfig for a subcommand that adds flags of its
+// own to the server's (gc's --grace), so both parse as one flag set.
+func parseConfigWith(args []string, getenv func(string) string, more func(*flag.FlagSet)) (Config, error) {
 	fset := flag.NewFlagSet("artigraph", flag.ContinueOnError)
+	if more != nil {
+		more(fset)
+	}
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
 		}
 		return def
 	}
+	// A number in the environment that does not parse is an error, not the
+	// default: ARTIGRAPH_MAX_UPLOAD_BYTES=1GB must not start with 1 GiB
+	// silently.
+	var envErrs []error
 	envInt := func(name string, def int64) int64 {
-		if n, err := strconv.ParseInt(getenv(name), 10, 64); err == nil {
-			return n
+		v := getenv(name)
+		if v == "" {
+			return def
 		}
-		return def
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			envErrs = append(envErrs, fmt.Errorf("%s=%q is not a whole number", name, v))
+			return def
+		}
+		return n
 	}
 	var c Config
 	var origins string
@@ -99,6 +118,9 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fset.IntVar(&c.MaxSubscriptions, "max-subscriptions", int(envInt("ARTIGRAPH_MAX_SUBSCRIPTIONS", api.DefaultMaxSubscriptions)), "open websockets, and running subscriptions (ARTIGRAPH_MAX_SUBSCRIPTIONS)")
 	fset.DurationVar(&c.ReadTimeout, "read-timeout", defaultReadTimeout, "time to read a request's headers and body; uploads instead fail after this long without progress")
 	fset.DurationVar(&c.IdleTimeout, "idle-timeout", defaultIdleTimeout, "how long an idle keep-alive connection stays open")
+	if err := errors.Join(envErrs...); err != nil {
+		return Config{}, err
+	}
 	if err := fset.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -354,24 +376,14 @@ func main() {
 // the server first, or use the gc mutation while it runs.
 func runGC(args []string) int {
 	var dryRun bool
-	grace := lineage.DefaultGCGrace
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--dry-run" || a == "-dry-run":
-			dryRun = true
-		case strings.HasPrefix(a, "--grace=") || strings.HasPrefix(a, "-grace="):
-			d, err := time.ParseDuration(a[strings.Index(a, "=")+1:])
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "artigraph gc: --grace:", err)
-				return 2
-			}
-			grace = d
-		default:
-			rest = append(rest, a)
-		}
+	var grace time.Duration
+	cfg, err := parseConfigWith(args, os.Getenv, func(f *flag.FlagSet) {
+		f.BoolVar(&dryRun, "dry-run", false, "list orphans without removing them")
+		f.DurationVar(&grace, "grace", lineage.DefaultGCGrace, "spare blobs younger than this (an upload may be in flight)")
+	})
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
-	cfg, err := parseConfig(rest, os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "artigraph gc:", err)
 		return 2

@@ -159,7 +159,8 @@ func TestGCCommand(t *testing.T) {
 	if _, err := os.Stat(orphan); err != nil {
 		t.Fatal("dry run removed the orphan")
 	}
-	if code := runGC([]string{"--data-dir", dir, "--grace=0s"}); code != 0 {
+	// Both spellings of a flag's value work, as for every other flag.
+	if code := runGC([]string{"--data-dir", dir, "--grace", "0s"}); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	if _, err := os.Stat(orphan); err == nil {
@@ -191,4 +192,22 @@ func postGraphQL(t *testing.T, base, q string) (data, code string) {
 		return string(r.Data), r.Errors[0].Extensions.Code
 	}
 	return string(r.Data), ""
+}
+
+// A number in the environment that does not parse stops the start with a
+// message naming it, instead of silently starting with the default.
+func TestEnvironmentNumbersMustParse(t *testing.T) {
+	env := map[string]string{"ARTIGRAPH_MAX_UPLOAD_BYTES": "1GB"}
+	_, err := parseConfig(nil, func(k string) string { return env[k] })
+	if err == nil || !strings.Contains(err.Error(), "ARTIGRAPH_MAX_UPLOAD_BYTES") {
+		t.Fatalf("ARTIGRAPH_MAX_UPLOAD_BYTES=1GB: %v, want an error naming it", err)
+	}
+	env["ARTIGRAPH_MAX_UPLOAD_BYTES"] = "1073741824"
+	c, err := parseConfig(nil, func(k string) string { return env[k] })
+	if err != nil || c.MaxUploadBytes != 1<<30 {
+		t.Fatalf("a whole number: %d, %v", c.MaxUploadBytes, err)
+	}
+	if code := runGC([]string{"--grace", "soon"}); code != 2 {
+		t.Fatalf("gc --grace soon: exit %d, want 2", code)
+	}
 }
