@@ -6,13 +6,47 @@ import (
 )
 
 // EdgesFunc is Store.Edges; Traverse takes it so that every backend can share
-// one definition of a lineage answer.
+// one definition of a lineage answer. It is an Expander.
 type EdgesFunc func(ctx context.Context, nodes []NodeRef, dir EdgeDirection, rels ...Relation) ([]Edge, error)
+
+// Expand calls f.
+func (f EdgesFunc) Expand(ctx context.Context, frontier []NodeRef, dir EdgeDirection, rels []Relation) ([]Edge, error) {
+	return f(ctx, frontier, dir, rels...)
+}
+
+// Expander is how TraverseWith reads the graph: a backend that can expand a
+// whole frontier in one round trip plugs in here, and Traverse keeps the
+// steps and the order of the answer.
+type Expander interface {
+	// Expand returns the edges of rels leaving (Outgoing) or entering
+	// (Incoming) the frontier nodes, in any order; an edge may repeat.
+	Expand(ctx context.Context, frontier []NodeRef, dir EdgeDirection, rels []Relation) ([]Edge, error)
+}
+
+// Peeker is an Expander that can also tell, more cheaply than by reading
+// them, whether edges lead out of what a traversal holds. TraverseWith uses
+// it past Depth, where nodes are looked at only to tell whether the answer
+// was cut.
+type Peeker interface {
+	Expander
+	// HasUnheld reports whether an edge of rels leaving (Outgoing) or
+	// entering (Incoming) a frontier node has a far end for which held is
+	// false.
+	HasUnheld(ctx context.Context, frontier []NodeRef, dir EdgeDirection, rels []Relation, held func(NodeRef) bool) (bool, error)
+}
 
 // step is one way of leaving a node in a traversal direction: along rels in dir.
 type step struct {
 	dir  EdgeDirection
 	rels []Relation
+}
+
+// far returns the end of e that a traversal along s reaches.
+func (s step) far(e Edge) NodeRef {
+	if s.dir == Outgoing {
+		return e.To
+	}
+	return e.From
 }
 
 // Upstream walks toward origins: a version's producer run (PRODUCED, entering)
@@ -29,45 +63,82 @@ var traversalSteps = map[Direction][]step{
 	},
 }
 
-// neighbourEdges returns the edges leading one hop from nodes in direction d,
+// neighbourEdges returns the edges leading one hop from nodes along steps,
 // each paired with its far end.
-func neighbourEdges(ctx context.Context, edges EdgesFunc, nodes []NodeRef, d Direction) ([]Edge, []NodeRef, error) {
+func neighbourEdges(ctx context.Context, x Expander, nodes []NodeRef, steps []step) ([]Edge, []NodeRef, error) {
 	var out []Edge
 	var far []NodeRef
-	for _, s := range traversalSteps[d] {
-		es, err := edges(ctx, nodes, s.dir, s.rels...)
+	for _, s := range steps {
+		es, err := x.Expand(ctx, nodes, s.dir, s.rels)
 		if err != nil {
 			return nil, nil, err
 		}
 		for _, e := range es {
 			out = append(out, e)
-			if s.dir == Outgoing {
-				far = append(far, e.To)
-			} else {
-				far = append(far, e.From)
-			}
+			far = append(far, s.far(e))
 		}
 	}
 	return out, far, nil
 }
 
-// Traverse answers a LineageQuery breadth first over edges. Level by level,
-// new nodes are taken in NodeRef order until Limit nodes are held; an edge is
-// kept when it leads from an expanded node to a held one. Truncated is set
-// when Limit left a node out or when nodes at Depth have unvisited neighbours.
-// One call to edges per step and level: the cost is bounded by Depth.
+// anyUnheld reports whether a node of frontier has a neighbour along steps
+// that is not held, asking x's HasUnheld when it has one.
+func anyUnheld(ctx context.Context, x Expander, frontier []NodeRef, steps []step, held map[NodeRef]int) (bool, error) {
+	isHeld := func(n NodeRef) bool { _, ok := held[n]; return ok }
+	for _, s := range steps {
+		if p, ok := x.(Peeker); ok {
+			found, err := p.HasUnheld(ctx, frontier, s.dir, s.rels, isHeld)
+			if err != nil || found {
+				return found, err
+			}
+			continue
+		}
+		es, err := x.Expand(ctx, frontier, s.dir, s.rels)
+		if err != nil {
+			return false, err
+		}
+		for _, e := range es {
+			if !isHeld(s.far(e)) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// Traverse answers a LineageQuery breadth first over edges: TraverseWith
+// over an EdgesFunc.
 func Traverse(ctx context.Context, edges EdgesFunc, q LineageQuery) (Graph, error) {
-	if q.Depth < 0 || q.Limit < 1 {
-		return Graph{}, Errorf(EINVALID, "depth must be at least 0 and limit at least 1")
+	return TraverseWith(ctx, edges, q)
+}
+
+// TraverseWith answers a LineageQuery breadth first over x; it is the one
+// traversal every backend answers with. Level by level, new nodes are taken
+// in NodeRef order until Limit nodes are held; an edge is kept when it leads
+// from an expanded node to a held one. Truncated is set when Limit left a
+// node out or when nodes at Depth have unvisited neighbours (found with
+// HasUnheld when x is a Peeker). One call to x per step and level: the cost
+// is bounded by Depth.
+func TraverseWith(ctx context.Context, x Expander, q LineageQuery) (Graph, error) {
+	if err := q.Validate(); err != nil {
+		return Graph{}, err
 	}
-	if _, ok := traversalSteps[q.Direction]; !ok {
-		return Graph{}, Errorf(EINVALID, "unknown lineage direction %q", q.Direction)
-	}
+	steps := traversalSteps[q.Direction]
 	held := map[NodeRef]int{q.Start: 0}
 	g := Graph{Nodes: []GraphNode{{Ref: q.Start, Depth: 0}}}
 	frontier := []NodeRef{q.Start}
 	for depth := 1; len(frontier) > 0; depth++ {
-		es, far, err := neighbourEdges(ctx, edges, frontier, q.Direction)
+		if depth > q.Depth {
+			// Nodes at Depth were reached but not expanded: peek only to
+			// tell whether the answer was cut.
+			cut, err := anyUnheld(ctx, x, frontier, steps, held)
+			if err != nil {
+				return Graph{}, err
+			}
+			g.Truncated = g.Truncated || cut
+			break
+		}
+		es, far, err := neighbourEdges(ctx, x, frontier, steps)
 		if err != nil {
 			return Graph{}, err
 		}
@@ -76,12 +147,6 @@ func Traverse(ctx context.Context, edges EdgesFunc, q LineageQuery) (Graph, erro
 			if _, ok := held[n]; !ok {
 				fresh = append(fresh, n)
 			}
-		}
-		if depth > q.Depth {
-			// Nodes at Depth were reached but not expanded: peek only to
-			// tell whether the answer was cut.
-			g.Truncated = g.Truncated || len(fresh) > 0
-			break
 		}
 		slices.SortFunc(fresh, compareNodes)
 		fresh = slices.Compact(fresh)
@@ -142,3 +207,15 @@ func CompareEdges(a, b Edge) int {
 
 // SortEdges sorts edges in the order Store.Edges returns them.
 func SortEdges(es []Edge) { slices.SortFunc(es, CompareEdges) }
+
+// Validate checks a query before any store is asked: a depth of at least 0,
+// a limit of at least 1 and a known direction.
+func (q LineageQuery) Validate() error {
+	if q.Depth < 0 || q.Limit < 1 {
+		return Errorf(EINVALID, "depth must be at least 0 and limit at least 1")
+	}
+	if _, ok := traversalSteps[q.Direction]; !ok {
+		return Errorf(EINVALID, "unknown lineage direction %q", q.Direction)
+	}
+	return nil
+}

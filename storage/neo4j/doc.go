@@ -98,11 +98,12 @@
 //
 // # Lineage
 //
-// Lineage answers as lineage.Traverse does over Edges, level by level inside
-// one read transaction: one query per level and step, starting from the
+// Lineage is lineage.TraverseWith inside one read transaction, over an
+// expander bound to it: one query per level and step, starting from the
 // frontier nodes by the element ids the previous level returned; the last
 // level, which only tells whether the answer was cut, fetches element ids
-// alone. See Lineage for the alternatives measured.
+// alone (the expander's HasUnheld). The steps and the order of the answer
+// are Traverse's own. See Lineage for the alternatives measured.
 //
 // # Errors
 //

@@ -55,15 +55,14 @@ func (s *Store) Edges(ctx context.Context, nodes []lineage.NodeRef, dir lineage.
 	return slices.Compact(es), nil
 }
 
-// Lineage answers q as lineage.Traverse does over Edges (the suite checks
-// it on every query), level by level inside one read transaction: a query
-// per level and step, whose frontier nodes are found by the element ids the
-// previous level returned (stable within the transaction), with no index
-// lookup. It is Traverse, step for step, except for the last level: nodes
-// at Depth are expanded only to tell whether the answer was cut, so there a
-// query returns just the element ids of their neighbours, to be checked
-// against the held nodes', rather than every edge with its far end (in a
-// deep answer that level is the biggest, and was a third of the time).
+// Lineage answers q with lineage.TraverseWith inside one read transaction,
+// over a txExpander: a query per level and step, whose frontier nodes are
+// found by the element ids the previous level returned (stable within the
+// transaction), with no index lookup. Past Depth, where nodes are looked at
+// only to tell whether the answer was cut, the expander's HasUnheld returns
+// just the element ids of their neighbours, to be checked against the held
+// nodes', rather than every edge with its far end (in a deep answer that
+// level is the biggest, and was a third of the time).
 //
 // Measured alternatives (see bench/README.md): one query per level for both
 // steps at once was no faster; the time goes to reading and sending the far
@@ -73,166 +72,113 @@ func (s *Store) Edges(ctx context.Context, nodes []lineage.NodeRef, dir lineage.
 // expanded nodes to held ones), and rebuilding it from paths costs more
 // (paths multiply at every diamond).
 func (s *Store) Lineage(ctx context.Context, q lineage.LineageQuery) (lineage.Graph, error) {
-	steps, ok := lineageSteps[q.Direction]
-	if q.Depth < 0 || q.Limit < 1 || !ok {
-		return lineage.Traverse(ctx, nil, q) // the error Traverse gives
+	if err := q.Validate(); err != nil {
+		return lineage.Graph{}, err
 	}
 	return read(ctx, s, func(tx neo.ManagedTransaction) (lineage.Graph, error) {
-		ids := map[lineage.NodeRef]string{}
-		held := map[lineage.NodeRef]int{q.Start: 0}
-		g := lineage.Graph{Nodes: []lineage.GraphNode{{Ref: q.Start, Depth: 0}}}
-		frontier := []lineage.NodeRef{q.Start}
-		for depth := 1; len(frontier) > 0; depth++ {
-			if depth > q.Depth {
-				beyond, err := anyBeyond(ctx, tx, ids, held, frontier, steps)
-				if err != nil {
-					return lineage.Graph{}, err
-				}
-				g.Truncated = g.Truncated || beyond
-				break
-			}
-			var es []lineage.Edge
-			var far []lineage.NodeRef
-			for _, st := range steps {
-				part, err := edgesInTx(ctx, tx, ids, frontier, st.dir, st.rels)
-				if err != nil {
-					return lineage.Graph{}, err
-				}
-				for _, e := range part {
-					es = append(es, e)
-					if st.dir == lineage.Outgoing {
-						far = append(far, e.To)
-					} else {
-						far = append(far, e.From)
-					}
-				}
-			}
-			var fresh []lineage.NodeRef
-			for _, n := range far {
-				if _, ok := held[n]; !ok {
-					fresh = append(fresh, n)
-				}
-			}
-			slices.SortFunc(fresh, compareNodes)
-			fresh = slices.Compact(fresh)
-			var next []lineage.NodeRef
-			for _, n := range fresh {
-				if len(g.Nodes) >= q.Limit {
-					g.Truncated = true
-					break
-				}
-				held[n] = depth
-				g.Nodes = append(g.Nodes, lineage.GraphNode{Ref: n, Depth: depth})
-				next = append(next, n)
-			}
-			for i, e := range es {
-				if _, ok := held[far[i]]; ok {
-					g.Edges = append(g.Edges, e)
-				}
-			}
-			frontier = next
-		}
-		lineage.SortEdges(g.Edges)
-		g.Edges = slices.Compact(g.Edges)
-		return g, nil
+		return lineage.TraverseWith(ctx, &txExpander{tx: tx, start: q.Start, ids: newElementIDs()}, q)
 	})
 }
 
-func compareNodes(a, b lineage.NodeRef) int {
-	switch {
-	case a.Less(b):
-		return -1
-	case b.Less(a):
-		return 1
-	}
-	return 0
+// txExpander is a lineage.Peeker over one read transaction, for one
+// traversal: it remembers the element id of every node it meets, so that
+// the next frontier is found by id and HasUnheld can compare ids.
+type txExpander struct {
+	tx    neo.ManagedTransaction
+	start lineage.NodeRef
+	ids   *elementIDs
 }
 
-// anyBeyond reports whether a node of frontier has a neighbour along steps
-// that is not held. It compares element ids, which every held node has once
-// an earlier level found it; if one does not (the start, when Depth is 0),
+func (x *txExpander) Expand(ctx context.Context, frontier []lineage.NodeRef, dir lineage.EdgeDirection, rels []lineage.Relation) ([]lineage.Edge, error) {
+	return edgesInTx(ctx, x.tx, x.ids, frontier, dir, rels)
+}
+
+// HasUnheld reads only the element ids of the frontier's neighbours. A
+// held node is the start or a far end of an edge Expand returned, so once
+// the start's id is known (it is from the first level on, the start having
+// had an edge), an id never met is a node not held. Before that (Depth 0)
 // it reads the edges whole.
-func anyBeyond(ctx context.Context, tx neo.ManagedTransaction, ids map[lineage.NodeRef]string, held map[lineage.NodeRef]int, frontier []lineage.NodeRef, steps [2]lineageStep) (bool, error) {
-	heldIDs := map[string]bool{}
+func (x *txExpander) HasUnheld(ctx context.Context, frontier []lineage.NodeRef, dir lineage.EdgeDirection, rels []lineage.Relation, held func(lineage.NodeRef) bool) (bool, error) {
 	var frontierIDs []string
-	for n := range held {
-		id, ok := ids[n]
-		if !ok {
-			return anyBeyondSlow(ctx, tx, ids, held, frontier, steps)
-		}
-		heldIDs[id] = true
-	}
 	for _, n := range frontier {
-		frontierIDs = append(frontierIDs, ids[n])
-	}
-	for _, st := range steps {
-		pattern, ok := relPattern(st.dir, st.rels)
+		id, ok := x.ids.byRef[n]
 		if !ok {
-			continue
+			frontierIDs = nil
+			break
 		}
-		res, err := tx.Run(ctx, "UNWIND $ids AS id MATCH (x) WHERE elementId(x) = id MATCH (x)"+pattern+"(y) RETURN DISTINCT elementId(y)",
-			map[string]any{"ids": frontierIDs})
-		if err != nil {
-			return false, err
-		}
-		for res.Next(ctx) {
-			if !heldIDs[str(res.Record().Values[0])] {
-				_, err := res.Consume(ctx)
-				return true, err
-			}
-		}
-		if err := res.Err(); err != nil {
-			return false, err
-		}
+		frontierIDs = append(frontierIDs, id)
 	}
-	return false, nil
-}
-
-func anyBeyondSlow(ctx context.Context, tx neo.ManagedTransaction, ids map[lineage.NodeRef]string, held map[lineage.NodeRef]int, frontier []lineage.NodeRef, steps [2]lineageStep) (bool, error) {
-	for _, st := range steps {
-		es, err := edgesInTx(ctx, tx, ids, frontier, st.dir, st.rels)
+	if _, ok := x.ids.byRef[x.start]; !ok || frontierIDs == nil {
+		es, err := x.Expand(ctx, frontier, dir, rels)
 		if err != nil {
 			return false, err
 		}
 		for _, e := range es {
 			far := e.To
-			if st.dir == lineage.Incoming {
+			if dir == lineage.Incoming {
 				far = e.From
 			}
-			if _, ok := held[far]; !ok {
+			if !held(far) {
 				return true, nil
 			}
 		}
+		return false, nil
 	}
-	return false, nil
+	pattern, ok := relPattern(dir, rels)
+	if !ok {
+		return false, nil
+	}
+	res, err := x.tx.Run(ctx, "UNWIND $ids AS id MATCH (x) WHERE elementId(x) = id MATCH (x)"+pattern+"(y) RETURN DISTINCT elementId(y)",
+		map[string]any{"ids": frontierIDs})
+	if err != nil {
+		return false, err
+	}
+	for res.Next(ctx) {
+		n, met := x.ids.byID[str(res.Record().Values[0])]
+		if !met || !held(n) {
+			_, err := res.Consume(ctx)
+			return true, err
+		}
+	}
+	return false, res.Err()
 }
 
-// lineageStep is one way of leaving a node in a traversal direction.
-type lineageStep struct {
-	dir  lineage.EdgeDirection
-	rels []lineage.Relation
+// elementIDs are the element ids of the nodes one transaction has met, both
+// ways. Element ids are stable within one transaction only.
+type elementIDs struct {
+	byRef map[lineage.NodeRef]string
+	byID  map[string]lineage.NodeRef
 }
 
-// lineageSteps are the steps of lineage.Traverse, in its order: upstream, a
-// version's sources and a run's inputs, then a version's producer run;
-// downstream the reverse. LINKS_TO is not lineage.
-var lineageSteps = map[lineage.Direction][2]lineageStep{
-	lineage.Upstream: {
-		{lineage.Outgoing, []lineage.Relation{lineage.RelConsumed, lineage.RelDerivedFrom}},
-		{lineage.Incoming, []lineage.Relation{lineage.RelProduced}},
-	},
-	lineage.Downstream: {
-		{lineage.Incoming, []lineage.Relation{lineage.RelConsumed, lineage.RelDerivedFrom}},
-		{lineage.Outgoing, []lineage.Relation{lineage.RelProduced}},
-	},
+func newElementIDs() *elementIDs {
+	return &elementIDs{byRef: map[lineage.NodeRef]string{}, byID: map[string]lineage.NodeRef{}}
+}
+
+// lookup returns n's element id; ids may be nil.
+func (ids *elementIDs) lookup(n lineage.NodeRef) (string, bool) {
+	if ids == nil {
+		return "", false
+	}
+	id, ok := ids.byRef[n]
+	return id, ok
+}
+
+// record notes that n has element id id; ids may be nil.
+func (ids *elementIDs) record(n lineage.NodeRef, id string) {
+	if ids == nil {
+		return
+	}
+	if _, ok := ids.byRef[n]; !ok {
+		ids.byRef[n] = id
+		ids.byID[id] = n
+	}
 }
 
 // edgesInTx returns the edges of rels leaving or entering nodes, unsorted,
 // repeated when a node is. Nodes whose element id ids holds are found by
 // it, the others by their identity; when ids is not nil, the element ids of
-// the far ends are recorded in it. Element ids are stable within one
-// transaction only, so ids must not outlive tx.
-func edgesInTx(ctx context.Context, tx neo.ManagedTransaction, ids map[lineage.NodeRef]string, nodes []lineage.NodeRef, dir lineage.EdgeDirection, rels []lineage.Relation) ([]lineage.Edge, error) {
+// both ends are recorded in it. ids must not outlive tx.
+func edgesInTx(ctx context.Context, tx neo.ManagedTransaction, ids *elementIDs, nodes []lineage.NodeRef, dir lineage.EdgeDirection, rels []lineage.Relation) ([]lineage.Edge, error) {
 	pattern, ok := relPattern(dir, rels)
 	if !ok || len(nodes) == 0 {
 		return nil, nil
@@ -247,7 +193,7 @@ func edgesInTx(ctx context.Context, tx neo.ManagedTransaction, ids map[lineage.N
 	var byID, versions, runs []any
 	for i, n := range nodes {
 		p := map[string]any{"i": int64(i), "project": n.Project, "uid": n.UID}
-		if id, ok := ids[n]; ok {
+		if id, ok := ids.lookup(n); ok {
 			p["id"] = id
 			byID = append(byID, p)
 			continue
@@ -278,9 +224,7 @@ func edgesInTx(ctx context.Context, tx neo.ManagedTransaction, ids map[lineage.N
 		for res.Next(ctx) {
 			rec := res.Record().Values
 			near := nodes[num(rec[0])]
-			if ids != nil {
-				ids[near] = str(rec[1])
-			}
+			ids.record(near, str(rec[1]))
 			found, _ := rec[2].([]any)
 			for _, f := range found {
 				v, _ := f.([]any)
@@ -291,9 +235,7 @@ func edgesInTx(ctx context.Context, tx neo.ManagedTransaction, ids map[lineage.N
 				if v[2] == true {
 					far.Type = lineage.NodeRun
 				}
-				if ids != nil {
-					ids[far] = str(v[5])
-				}
+				ids.record(far, str(v[5]))
 				e := lineage.Edge{From: near, To: far, Relation: lineage.Relation(str(v[0])), Name: str(v[1])}
 				if dir == lineage.Incoming {
 					e.From, e.To = far, near

@@ -3,11 +3,9 @@ package neo4j
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -72,86 +70,6 @@ func (s *Store) wipe(ctx context.Context) error {
 func TestConformance(t *testing.T) {
 	cfg := testConfig(t)
 	storetest.Run(t, func(t *testing.T) lineage.Store { return mustOpen(t, cfg) })
-}
-
-// TestLineageMatchesTraverse checks Lineage, which walks the levels itself,
-// against lineage.Traverse over Edges on a random graph with diamonds,
-// shortcuts, runs reading several versions and versions in two projects,
-// for many queries: small limits and depths included, where the rules of
-// the answer bite.
-func TestLineageMatchesTraverse(t *testing.T) {
-	s := mustOpen(t, testConfig(t))
-	ctx := t.Context()
-	rng := rand.New(rand.NewPCG(1, 2))
-	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	var nodes []lineage.NodeRef
-	var versions []string
-	var runs []lineage.Run
-	pick := func(uids []string, max int) []string {
-		var out []string
-		for range rng.IntN(max + 1) {
-			if len(uids) > 0 {
-				out = append(out, uids[rng.IntN(len(uids))])
-			}
-		}
-		return out
-	}
-	for i := range 90 {
-		project := []string{"p", "q"}[rng.IntN(2)]
-		if i%3 == 2 && len(versions) > 0 {
-			r := lineage.Run{Project: project, UID: fmt.Sprintf("r%02d", i), Name: "job", State: lineage.RunRunning, StartedAt: t0}
-			if _, err := s.CreateRun(ctx, r, pick(versions, 3)); err != nil {
-				t.Fatal(err)
-			}
-			runs = append(runs, r)
-			nodes = append(nodes, lineage.RunNode(r.Key()))
-			continue
-		}
-		v := lineage.Version{UID: fmt.Sprintf("v%02d", i), Project: project, Key: "k", Kind: lineage.KindArtifact, CreatedAt: t0}
-		if len(runs) > 0 && rng.IntN(2) == 0 {
-			k := runs[rng.IntN(len(runs))].Key()
-			v.Run = &k
-		}
-		w := lineage.VersionWrite{Version: v, Sources: pick(versions, 2)}
-		if len(versions) > 0 && rng.IntN(4) == 0 {
-			w.Links = []lineage.Link{{Relation: "chart", UID: versions[rng.IntN(len(versions))]}}
-		}
-		if _, _, err := s.PutVersion(ctx, w); err != nil {
-			t.Fatal(err)
-		}
-		versions = append(versions, v.UID)
-		nodes = append(nodes, lineage.VersionNode(v))
-	}
-	nodes = append(nodes, lineage.NodeRef{Type: lineage.NodeArtifact, Project: "p", UID: "missing"},
-		lineage.NodeRef{Type: lineage.NodeArtifact, Project: "q", UID: "v00"}) // v00 is in one project only
-	var truncated, total int
-	for i := range 200 {
-		q := lineage.LineageQuery{
-			Start:     nodes[rng.IntN(len(nodes))],
-			Direction: []lineage.Direction{lineage.Upstream, lineage.Downstream}[rng.IntN(2)],
-			Depth:     rng.IntN(7),
-			Limit:     1 + rng.IntN(30),
-		}
-		got, err := s.Lineage(ctx, q)
-		if err != nil {
-			t.Fatalf("Lineage %+v: %v", q, err)
-		}
-		want, err := lineage.Traverse(ctx, s.Edges, q)
-		if err != nil {
-			t.Fatalf("Traverse %+v: %v", q, err)
-		}
-		if len(got.Edges) == 0 && len(want.Edges) == 0 {
-			got.Edges, want.Edges = nil, nil
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("query %d %+v:\n got %+v\nwant %+v", i, q, got, want)
-		}
-		total += len(got.Nodes)
-		if got.Truncated {
-			truncated++
-		}
-	}
-	t.Logf("200 queries: %d nodes in all, %d answers truncated", total, truncated)
 }
 
 // TestConcurrentPutOfOneUID checks that writes of one new uid racing each
