@@ -31,7 +31,7 @@ func (s *Service) PipelineRunsPage(ctx context.Context, p PipelineKey, page Page
 				return out, nil
 			}
 			out.Runs = append(out.Runs, r)
-			out.EndCursor = Cursor{Time: r.StartedAt, UID: r.UID}.Encode()
+			out.EndCursor = RunCursor(r).Encode()
 		}
 		if !rp.HasNext {
 			return out, nil
@@ -56,7 +56,7 @@ func RunEdgeLimit(first *int) (int, error) {
 	}
 	switch n := *first; {
 	case n < 0:
-		return 0, Errorf(EINVALID, "first must not be negative")
+		return 0, errNegativeFirst()
 	case n > MaxRunEdges:
 		return 0, Errorf(ELIMIT, "first may be at most %d", MaxRunEdges)
 	default:

@@ -171,7 +171,7 @@ func (s *Service) StartRun(ctx context.Context, req StartRunRequest) (Run, error
 	}
 	r := Run{Project: proj.Name, UID: req.UID, Name: req.Name, State: RunRunning, User: req.User,
 		Pipeline: req.Pipeline, ArtifactPath: path, Labels: req.Labels, StartedAt: s.now()}
-	created, err := s.Store.CreateRun(ctx, r, dedupe(inputs))
+	created, err := s.Store.CreateRun(ctx, r, Dedupe(inputs))
 	if ErrorCode(err) == ECONFLICT {
 		old, gerr := s.Run(ctx, r.Key())
 		if gerr == nil && old.Name == r.Name {
@@ -414,7 +414,7 @@ func (s *Service) prepareLog(ctx context.Context, req LogRequest) (preparedLog, 
 	if req.Tag != "" && req.Tag != TagLatest {
 		tags = []string{req.Tag}
 	}
-	return preparedLog{version: v, content: content, sourceUIDs: dedupe(sourceUIDs), links: links, tags: tags}, nil
+	return preparedLog{version: v, content: content, sourceUIDs: Dedupe(sourceUIDs), links: links, tags: tags}, nil
 }
 
 // commitLog writes the content, then the version: a failed write leaves no
@@ -639,13 +639,13 @@ func (s *Service) ListArtifacts(ctx context.Context, project string, f VersionFi
 func (s *Service) page(p Page) (Page, error) {
 	switch {
 	case p.First < 0:
-		return p, Errorf(EINVALID, "first must not be negative")
+		return p, p.Validate()
 	case p.First == 0:
 		p.First = s.Config.DefaultPageSize
 	case s.Config.MaxPageSize > 0 && p.First > s.Config.MaxPageSize:
 		return p, Errorf(ELIMIT, "first may be at most %d", s.Config.MaxPageSize)
 	}
-	if _, err := DecodeCursor(p.After); err != nil {
+	if err := p.Validate(); err != nil {
 		return p, err
 	}
 	return p, nil
@@ -996,18 +996,6 @@ func inputError(what, uri string, err error) error {
 		return Errorf(ENOTFOUND, "%s %s: no such artifact version", what, uri)
 	}
 	return err
-}
-
-func dedupe(xs []string) []string {
-	seen := map[string]bool{}
-	out := xs[:0:0]
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // PipelineRuns lists the runs of one pipeline, newest first.

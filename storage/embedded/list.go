@@ -82,7 +82,7 @@ func (s *Store) ListVersions(ctx context.Context, project string, f lineage.Vers
 		}
 	}
 	if n := len(out.Versions); n > 0 {
-		out.EndCursor = lineage.Cursor{Time: out.Versions[n-1].UpdatedAt, UID: out.Versions[n-1].UID}.Encode()
+		out.EndCursor = lineage.VersionCursor(out.Versions[n-1]).Encode()
 	}
 	return out, nil
 }
@@ -208,8 +208,8 @@ func nanos(t time.Time) int64 {
 // Edges returns the edges of the given relations leaving or entering nodes,
 // sorted by (From, To, Relation, Name).
 func (s *Store) Edges(ctx context.Context, nodes []lineage.NodeRef, dir lineage.EdgeDirection, rels ...lineage.Relation) ([]lineage.Edge, error) {
-	if dir != lineage.Outgoing && dir != lineage.Incoming {
-		return nil, lineage.Errorf(lineage.EINVALID, "unknown edge direction %d", dir)
+	if err := dir.Validate(); err != nil {
+		return nil, err
 	}
 	unlock, err := s.rlock(ctx)
 	if err != nil {

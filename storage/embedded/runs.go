@@ -11,8 +11,8 @@ import (
 
 // UpsertProject writes p, keeping the CreatedAt of an existing project.
 func (s *Store) UpsertProject(ctx context.Context, p lineage.Project) (lineage.Project, error) {
-	if strings.TrimSpace(p.Name) == "" {
-		return lineage.Project{}, lineage.Errorf(lineage.EINVALID, "a project needs a name")
+	if err := p.Validate(); err != nil {
+		return lineage.Project{}, err
 	}
 	unlock, err := s.wlock(ctx)
 	if err != nil {
@@ -37,7 +37,7 @@ func (s *Store) GetProject(ctx context.Context, name string) (lineage.Project, e
 	defer unlock()
 	p, ok := s.projects[name]
 	if !ok {
-		return lineage.Project{}, lineage.Errorf(lineage.ENOTFOUND, "project %q not found", name)
+		return lineage.Project{}, lineage.ProjectNotFound(name)
 	}
 	return cloneProject(p), nil
 }
@@ -60,11 +60,8 @@ func (s *Store) ListProjects(ctx context.Context) ([]lineage.Project, error) {
 // CreateRun writes r and a CONSUMED edge to each input version. The key must
 // be new (else ECONFLICT) and the inputs must exist (else ENOTFOUND).
 func (s *Store) CreateRun(ctx context.Context, r lineage.Run, inputs []string) (lineage.Run, error) {
-	if r.Project == "" || r.UID == "" {
-		return lineage.Run{}, lineage.Errorf(lineage.EINVALID, "a run needs a project and a uid")
-	}
-	if r.State != "" && !r.State.Valid() {
-		return lineage.Run{}, lineage.Errorf(lineage.EINVALID, "unknown run state %q", r.State)
+	if err := r.Validate(); err != nil {
+		return lineage.Run{}, err
 	}
 	unlock, err := s.wlock(ctx)
 	if err != nil {
@@ -72,9 +69,9 @@ func (s *Store) CreateRun(ctx context.Context, r lineage.Run, inputs []string) (
 	}
 	defer unlock()
 	if _, ok := s.runs[r.Key()]; ok {
-		return lineage.Run{}, lineage.Errorf(lineage.ECONFLICT, "run %s/%s already exists", r.Project, r.UID)
+		return lineage.Run{}, lineage.RunExists(r.Key())
 	}
-	nodes, err := s.versionNodes(dedupe(inputs))
+	nodes, err := s.versionNodes(lineage.Dedupe(inputs))
 	if err != nil {
 		return lineage.Run{}, err
 	}
@@ -90,8 +87,8 @@ func (s *Store) CreateRun(ctx context.Context, r lineage.Run, inputs []string) (
 
 // FinishRun sets a run's state and finish time.
 func (s *Store) FinishRun(ctx context.Context, key lineage.RunKey, state lineage.RunState, at time.Time) (lineage.Run, error) {
-	if !state.Valid() {
-		return lineage.Run{}, lineage.Errorf(lineage.EINVALID, "unknown run state %q", state)
+	if err := state.Validate(); err != nil {
+		return lineage.Run{}, err
 	}
 	unlock, err := s.wlock(ctx)
 	if err != nil {
@@ -100,7 +97,7 @@ func (s *Store) FinishRun(ctx context.Context, key lineage.RunKey, state lineage
 	defer unlock()
 	old, ok := s.runs[key]
 	if !ok {
-		return lineage.Run{}, lineage.Errorf(lineage.ENOTFOUND, "run %s/%s not found", key.Project, key.UID)
+		return lineage.Run{}, lineage.RunNotFound(key)
 	}
 	r := cloneRun(old)
 	r.State = state
@@ -153,7 +150,7 @@ func (s *Store) ListRuns(ctx context.Context, project string, page lineage.Page)
 		return true
 	})
 	if n := len(out.Runs); n > 0 {
-		out.EndCursor = lineage.Cursor{Time: out.Runs[n-1].StartedAt, UID: out.Runs[n-1].UID}.Encode()
+		out.EndCursor = lineage.RunCursor(out.Runs[n-1]).Encode()
 	}
 	return out, nil
 }
@@ -161,10 +158,7 @@ func (s *Store) ListRuns(ctx context.Context, project string, page lineage.Page)
 // decodePage checks a page request and returns the position its items come
 // before: the cursor's, or the top of the list.
 func decodePage(page lineage.Page) (position, error) {
-	if page.First < 0 {
-		return position{}, lineage.Errorf(lineage.EINVALID, "first must not be negative")
-	}
-	c, err := lineage.DecodeCursor(page.After)
+	c, err := page.Cursor()
 	if err != nil {
 		return position{}, err
 	}

@@ -35,7 +35,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -251,20 +250,9 @@ func (s *Store) versionNodes(uids []string) ([]lineage.NodeRef, error) {
 	for _, uid := range uids {
 		v, ok := s.versions[uid]
 		if !ok {
-			return nil, lineage.Errorf(lineage.ENOTFOUND, "artifact version %q not found", uid)
+			return nil, lineage.VersionNotFound(uid)
 		}
 		nodes = append(nodes, lineage.VersionNode(*v))
 	}
 	return nodes, nil
-}
-
-// dedupe returns ss without empty strings and repeats, in first-seen order.
-func dedupe(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }

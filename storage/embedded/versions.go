@@ -15,11 +15,8 @@ import (
 // ENOTFOUND and nothing is written.
 func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage.Version, bool, error) {
 	v := w.Version
-	switch {
-	case v.UID == "" || v.Project == "" || v.Key == "":
-		return lineage.Version{}, false, lineage.Errorf(lineage.EINVALID, "an artifact version needs a uid, a project and a key")
-	case !v.Kind.Valid():
-		return lineage.Version{}, false, lineage.Errorf(lineage.EINVALID, "unknown artifact kind %q", v.Kind)
+	if err := w.Validate(); err != nil {
+		return lineage.Version{}, false, err
 	}
 	unlock, err := s.wlock(ctx)
 	if err != nil {
@@ -30,7 +27,7 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 	st := s.staging()
 	if _, ok := s.versions[v.UID]; ok {
 		old := st.get(v.UID)
-		for _, t := range dedupe(w.Tags) {
+		for _, t := range lineage.Dedupe(w.Tags) {
 			st.give(old, t, v.UpdatedAt)
 		}
 		if err := s.commit(st.change()); err != nil {
@@ -49,9 +46,7 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 		nv.UpdatedAt = nv.CreatedAt
 	}
 	st.add(&nv)
-	// Tags in w.Version are applied like w.Tags, so that a tag is never held
-	// twice.
-	for _, t := range dedupe(slices.Concat([]string{lineage.TagLatest}, v.Tags, w.Tags)) {
+	for _, t := range w.TagsHeld() {
 		st.give(&nv, t, time.Time{})
 	}
 	ch.versions = st.change().versions
@@ -68,11 +63,11 @@ func (s *Store) newVersionEdges(w lineage.VersionWrite) (*change, error) {
 	ch := &change{}
 	if k := w.Version.Run; k != nil {
 		if _, ok := s.runs[*k]; !ok {
-			return nil, lineage.Errorf(lineage.ENOTFOUND, "run %s/%s not found", k.Project, k.UID)
+			return nil, lineage.RunNotFound(*k)
 		}
 		ch.edges = append(ch.edges, lineage.Edge{From: lineage.RunNode(*k), To: node, Relation: lineage.RelProduced})
 	}
-	sources, err := s.versionNodes(dedupe(w.Sources))
+	sources, err := s.versionNodes(lineage.Dedupe(w.Sources))
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +75,8 @@ func (s *Store) newVersionEdges(w lineage.VersionWrite) (*change, error) {
 		ch.edges = append(ch.edges, lineage.Edge{From: node, To: n, Relation: lineage.RelDerivedFrom})
 	}
 	for _, l := range w.Links {
-		if l.Relation == "" {
-			return nil, lineage.Errorf(lineage.EINVALID, "a link needs a relation")
+		if err := l.Validate(); err != nil {
+			return nil, err
 		}
 		to, err := s.versionNodes([]string{l.UID})
 		if err != nil {
@@ -125,8 +120,8 @@ func (s *Store) UntagVersion(ctx context.Context, uid, tag string, at time.Time)
 }
 
 func (s *Store) retag(ctx context.Context, uid, tag string, edit func(*staging, *lineage.Version)) (lineage.Version, error) {
-	if tag == "" {
-		return lineage.Version{}, lineage.Errorf(lineage.EINVALID, "a tag must not be empty")
+	if err := lineage.CheckTag(tag); err != nil {
+		return lineage.Version{}, err
 	}
 	unlock, err := s.wlock(ctx)
 	if err != nil {
@@ -134,7 +129,7 @@ func (s *Store) retag(ctx context.Context, uid, tag string, edit func(*staging, 
 	}
 	defer unlock()
 	if _, ok := s.versions[uid]; !ok {
-		return lineage.Version{}, lineage.Errorf(lineage.ENOTFOUND, "artifact version %q not found", uid)
+		return lineage.Version{}, lineage.VersionNotFound(uid)
 	}
 	st := s.staging()
 	edit(st, st.get(uid))
@@ -148,8 +143,8 @@ func (s *Store) retag(ctx context.Context, uid, tag string, edit func(*staging, 
 // adding it again changes nothing. Links are edges, not part of the version,
 // so the version's UpdatedAt stays (at is not used).
 func (s *Store) AddLink(ctx context.Context, fromUID string, l lineage.Link, at time.Time) (lineage.Version, error) {
-	if l.Relation == "" {
-		return lineage.Version{}, lineage.Errorf(lineage.EINVALID, "a link needs a relation")
+	if err := l.Validate(); err != nil {
+		return lineage.Version{}, err
 	}
 	unlock, err := s.wlock(ctx)
 	if err != nil {
@@ -178,7 +173,7 @@ func (s *Store) DeleteVersions(ctx context.Context, uids []string) (int, error) 
 	}
 	defer unlock()
 	ch := &change{}
-	for _, uid := range dedupe(uids) {
+	for _, uid := range lineage.Dedupe(uids) {
 		v, ok := s.versions[uid]
 		if !ok {
 			continue

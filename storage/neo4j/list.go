@@ -43,8 +43,7 @@ func (s *Store) ListVersions(ctx context.Context, project string, f lineage.Vers
 		if err != nil {
 			return out, err
 		}
-		out.Versions, out.HasNext, out.EndCursor, err = decodePage(recs, page.First, decVersion,
-			func(v lineage.Version) lineage.Cursor { return lineage.Cursor{Time: v.UpdatedAt, UID: v.UID} })
+		out.Versions, out.HasNext, out.EndCursor, err = decodePage(recs, page.First, decVersion, lineage.VersionCursor)
 		return out, err
 	})
 }

@@ -3,7 +3,6 @@ package neo4j
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	neo "github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -13,8 +12,8 @@ import (
 
 // UpsertProject writes p, keeping the CreatedAt of an existing project.
 func (s *Store) UpsertProject(ctx context.Context, p lineage.Project) (lineage.Project, error) {
-	if strings.TrimSpace(p.Name) == "" {
-		return lineage.Project{}, lineage.Errorf(lineage.EINVALID, "a project needs a name")
+	if err := p.Validate(); err != nil {
+		return lineage.Project{}, err
 	}
 	props, err := projectProps(p)
 	if err != nil {
@@ -43,7 +42,7 @@ func (s *Store) GetProject(ctx context.Context, name string) (lineage.Project, e
 			return lineage.Project{}, err
 		}
 		if len(recs) == 0 {
-			return lineage.Project{}, lineage.Errorf(lineage.ENOTFOUND, "project %q not found", name)
+			return lineage.Project{}, lineage.ProjectNotFound(name)
 		}
 		return decProject(recMap(recs[0].Values[0]))
 	})
@@ -71,11 +70,8 @@ func (s *Store) ListProjects(ctx context.Context) ([]lineage.Project, error) {
 // CreateRun writes r and a CONSUMED edge to each input version. The key must
 // be new (else ECONFLICT) and the inputs must exist (else ENOTFOUND).
 func (s *Store) CreateRun(ctx context.Context, r lineage.Run, inputs []string) (lineage.Run, error) {
-	if r.Project == "" || r.UID == "" {
-		return lineage.Run{}, lineage.Errorf(lineage.EINVALID, "a run needs a project and a uid")
-	}
-	if r.State != "" && !r.State.Valid() {
-		return lineage.Run{}, lineage.Errorf(lineage.EINVALID, "unknown run state %q", r.State)
+	if err := r.Validate(); err != nil {
+		return lineage.Run{}, err
 	}
 	props, err := runProps(r)
 	if err != nil {
@@ -93,15 +89,15 @@ func (s *Store) CreateRun(ctx context.Context, r lineage.Run, inputs []string) (
 			OPTIONAL MATCH (v:Version {uid: uid})
 			FOREACH (_ IN CASE WHEN v IS NULL THEN [] ELSE [1] END | CREATE (r)-[:CONSUMED]->(v))
 			RETURN [x IN collect(CASE WHEN v IS NULL THEN uid END) WHERE x IS NOT NULL] AS missing`,
-			map[string]any{"r": props, "inputs": dedupe(inputs)})
+			map[string]any{"r": props, "inputs": lineage.Dedupe(inputs)})
 		if isConstraintViolation(err) {
-			return lineage.Run{}, lineage.Errorf(lineage.ECONFLICT, "run %s/%s already exists", r.Project, r.UID)
+			return lineage.Run{}, lineage.RunExists(r.Key())
 		}
 		if err != nil {
 			return lineage.Run{}, err
 		}
 		if missing := strs(rec.Values[0]); len(missing) > 0 {
-			return lineage.Run{}, lineage.Errorf(lineage.ENOTFOUND, "artifact version %q not found", missing[0])
+			return lineage.Run{}, lineage.VersionNotFound(missing[0])
 		}
 		return decRun(props)
 	})
@@ -109,8 +105,8 @@ func (s *Store) CreateRun(ctx context.Context, r lineage.Run, inputs []string) (
 
 // FinishRun sets a run's state and finish time.
 func (s *Store) FinishRun(ctx context.Context, key lineage.RunKey, state lineage.RunState, at time.Time) (lineage.Run, error) {
-	if !state.Valid() {
-		return lineage.Run{}, lineage.Errorf(lineage.EINVALID, "unknown run state %q", state)
+	if err := state.Validate(); err != nil {
+		return lineage.Run{}, err
 	}
 	return write(ctx, s, func(tx neo.ManagedTransaction) (lineage.Run, error) {
 		recs, err := collect(ctx, tx, `
@@ -122,7 +118,7 @@ func (s *Store) FinishRun(ctx context.Context, key lineage.RunKey, state lineage
 			return lineage.Run{}, err
 		}
 		if len(recs) == 0 {
-			return lineage.Run{}, lineage.Errorf(lineage.ENOTFOUND, "run %s/%s not found", key.Project, key.UID)
+			return lineage.Run{}, lineage.RunNotFound(key)
 		}
 		return decRun(recMap(recs[0].Values[0]))
 	})
@@ -208,8 +204,7 @@ func (s *Store) ListRuns(ctx context.Context, project string, page lineage.Page)
 		if err != nil {
 			return out, err
 		}
-		out.Runs, out.HasNext, out.EndCursor, err = decodePage(recs, page.First, decRun,
-			func(r lineage.Run) lineage.Cursor { return lineage.Cursor{Time: r.StartedAt, UID: r.UID} })
+		out.Runs, out.HasNext, out.EndCursor, err = decodePage(recs, page.First, decRun, lineage.RunCursor)
 		return out, err
 	})
 }
@@ -239,10 +234,7 @@ func decodePage[T any](recs []*neo.Record, first int, decode func(map[string]any
 // keyset condition: the cursor's time and uid (nil uid: from the top), and
 // the number of rows to fetch, one more than the page to tell HasNext.
 func pageParams(page lineage.Page) (map[string]any, error) {
-	if page.First < 0 {
-		return nil, lineage.Errorf(lineage.EINVALID, "first must not be negative")
-	}
-	c, err := lineage.DecodeCursor(page.After)
+	c, err := page.Cursor()
 	if err != nil {
 		return nil, err
 	}
@@ -251,15 +243,4 @@ func pageParams(page lineage.Page) (map[string]any, error) {
 		p["afterTime"], p["afterUid"] = encTime(c.Time), c.UID
 	}
 	return p, nil
-}
-
-// dedupe returns ss without empty strings and repeats, in first-seen order.
-func dedupe(ss []string) []string {
-	out := []string{}
-	for _, s := range ss {
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }

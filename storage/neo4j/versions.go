@@ -23,11 +23,8 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 	// An existing version that takes a tag gets the UpdatedAt of this
 	// write, as given; a new one defaults it to its CreatedAt.
 	at := optTime(v.UpdatedAt)
-	switch {
-	case v.UID == "" || v.Project == "" || v.Key == "":
-		return lineage.Version{}, false, lineage.Errorf(lineage.EINVALID, "an artifact version needs a uid, a project and a key")
-	case !v.Kind.Valid():
-		return lineage.Version{}, false, lineage.Errorf(lineage.EINVALID, "unknown artifact kind %q", v.Kind)
+	if err := w.Validate(); err != nil {
+		return lineage.Version{}, false, err
 	}
 	if v.UpdatedAt.IsZero() {
 		v.UpdatedAt = v.CreatedAt
@@ -41,7 +38,7 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 			if _, err := getVersion(ctx, tx, v.UID); err != nil {
 				return lineage.Version{}, invalid
 			}
-			return retag(ctx, tx, v.UID, dedupe(w.Tags), at)
+			return retag(ctx, tx, v.UID, lineage.Dedupe(w.Tags), at)
 		})
 		return got, false, err
 	}
@@ -49,10 +46,8 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 	if v.Run != nil {
 		run = map[string]any{"project": v.Run.Project, "uid": v.Run.UID}
 	}
-	sources := dedupe(w.Sources)
-	// Tags in w.Version are applied like w.Tags, so that a tag is never
-	// held twice.
-	newTags := dedupe(slices.Concat([]string{lineage.TagLatest}, v.Tags, w.Tags))
+	sources := lineage.Dedupe(w.Sources)
+	newTags := w.TagsHeld()
 	type result struct {
 		v       lineage.Version
 		created bool
@@ -85,7 +80,7 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 		}
 		if rec.Values[0] == true {
 			// The uid exists: apply w.Tags only, at the time of this write.
-			got, err := retag(ctx, tx, v.UID, dedupe(w.Tags), at)
+			got, err := retag(ctx, tx, v.UID, lineage.Dedupe(w.Tags), at)
 			return result{v: got}, err
 		}
 		if rec.Values[1] != true {
@@ -94,16 +89,16 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 				found[uid] = true
 			}
 			if v.Run != nil && rec.Values[2] != true {
-				return result{}, lineage.Errorf(lineage.ENOTFOUND, "run %s/%s not found", v.Run.Project, v.Run.UID)
+				return result{}, lineage.RunNotFound(*v.Run)
 			}
 			for _, uid := range sources {
 				if !found[uid] {
-					return result{}, lineage.Errorf(lineage.ENOTFOUND, "artifact version %q not found", uid)
+					return result{}, lineage.VersionNotFound(uid)
 				}
 			}
 			for _, l := range w.Links {
 				if !found[l.UID] {
-					return result{}, lineage.Errorf(lineage.ENOTFOUND, "artifact version %q not found", l.UID)
+					return result{}, lineage.VersionNotFound(l.UID)
 				}
 			}
 			return result{}, fmt.Errorf("neo4j: version %s not created", v.UID)
@@ -138,8 +133,8 @@ func linkParams(ls []lineage.Link) ([]any, error) {
 	var out []any
 	seen := map[lineage.Link]bool{}
 	for _, l := range ls {
-		if l.Relation == "" {
-			return nil, lineage.Errorf(lineage.EINVALID, "a link needs a relation")
+		if err := l.Validate(); err != nil {
+			return nil, err
 		}
 		if !seen[l] {
 			seen[l] = true
@@ -268,7 +263,7 @@ func firstVersion(recs []*neo.Record, err error, uid string) (lineage.Version, e
 		return lineage.Version{}, err
 	}
 	if len(recs) == 0 {
-		return lineage.Version{}, lineage.Errorf(lineage.ENOTFOUND, "artifact version %q not found", uid)
+		return lineage.Version{}, lineage.VersionNotFound(uid)
 	}
 	return decVersion(recMap(recs[0].Values[0]))
 }
@@ -280,7 +275,7 @@ func (s *Store) GetVersions(ctx context.Context, uids []string) ([]lineage.Versi
 	}
 	found, err := read(ctx, s, func(tx neo.ManagedTransaction) (map[string]map[string]any, error) {
 		recs, err := collect(ctx, tx, "UNWIND $uids AS uid MATCH (v:Version {uid: uid}) RETURN "+versionReturn,
-			map[string]any{"uids": dedupe(uids)})
+			map[string]any{"uids": lineage.Dedupe(uids)})
 		if err != nil {
 			return nil, err
 		}
@@ -311,8 +306,8 @@ func (s *Store) GetVersions(ctx context.Context, uids []string) ([]lineage.Versi
 // (project, key, iteration) that held it; the taker's UpdatedAt becomes at.
 // Tagging a version that holds the tag changes nothing.
 func (s *Store) TagVersion(ctx context.Context, uid, tag string, at time.Time) (lineage.Version, error) {
-	if tag == "" {
-		return lineage.Version{}, lineage.Errorf(lineage.EINVALID, "a tag must not be empty")
+	if err := lineage.CheckTag(tag); err != nil {
+		return lineage.Version{}, err
 	}
 	return writeTags(ctx, s, func(tx neo.ManagedTransaction) (lineage.Version, error) {
 		return retag(ctx, tx, uid, []string{tag}, optTime(at))
@@ -322,8 +317,8 @@ func (s *Store) TagVersion(ctx context.Context, uid, tag string, at time.Time) (
 // UntagVersion removes tag from the version, setting its UpdatedAt to at; it
 // is a no-op if the version does not hold the tag.
 func (s *Store) UntagVersion(ctx context.Context, uid, tag string, at time.Time) (lineage.Version, error) {
-	if tag == "" {
-		return lineage.Version{}, lineage.Errorf(lineage.EINVALID, "a tag must not be empty")
+	if err := lineage.CheckTag(tag); err != nil {
+		return lineage.Version{}, err
 	}
 	return write(ctx, s, func(tx neo.ManagedTransaction) (lineage.Version, error) {
 		// Lock the tag first, as giveTags does, so that a concurrent move
@@ -351,8 +346,8 @@ func (s *Store) UntagVersion(ctx context.Context, uid, tag string, at time.Time)
 // adding it again changes nothing. The version's UpdatedAt stays (at is not
 // used), as links are edges, not part of the version.
 func (s *Store) AddLink(ctx context.Context, fromUID string, l lineage.Link, at time.Time) (lineage.Version, error) {
-	if l.Relation == "" {
-		return lineage.Version{}, lineage.Errorf(lineage.EINVALID, "a link needs a relation")
+	if err := l.Validate(); err != nil {
+		return lineage.Version{}, err
 	}
 	return write(ctx, s, func(tx neo.ManagedTransaction) (lineage.Version, error) {
 		// MERGE locks both ends before it creates, so that concurrent
@@ -379,7 +374,7 @@ func (s *Store) AddLink(ctx context.Context, fromUID string, l lineage.Link, at 
 // DeleteVersions removes the versions and every relationship touching them,
 // releases their tags, and returns how many existed.
 func (s *Store) DeleteVersions(ctx context.Context, uids []string) (int, error) {
-	uids = dedupe(uids)
+	uids = lineage.Dedupe(uids)
 	if len(uids) == 0 {
 		return 0, nil
 	}
