@@ -31,27 +31,32 @@ const (
 	crashProject    = "crash"
 )
 
-// TestCrashServerChild is not a test: it is the server of
-// TestKillServerKeepsAcknowledgedWrites, and skips unless crashChildEnv is set.
-func TestCrashServerChild(t *testing.T) {
-	dir := os.Getenv(crashChildEnv)
-	if dir == "" {
-		t.Skip("the server child process of TestKillServerKeepsAcknowledgedWrites")
+// TestMain runs this test binary as the crash test's server when
+// crashChildEnv names a data directory, and as the tests otherwise.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashChildEnv); dir != "" {
+		os.Exit(runCrashChild(dir))
 	}
+	os.Exit(m.Run())
+}
+
+// runCrashChild serves on a free loopback port until it is killed, and
+// prints the address for the parent to read.
+func runCrashChild(dir string) int {
 	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", dir}, func(string) string { return "" })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		return 2
 	}
 	m, err := Open(cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		return 2
 	}
 	fmt.Println(crashAddrPrefix + m.Addr())
 	err = m.Run(context.Background()) // until SIGKILL
 	fmt.Fprintln(os.Stderr, "server stopped:", err)
-	os.Exit(1)
+	return 1
 }
 
 // TestKillServerKeepsAcknowledgedWrites: 16 clients log artifacts to a real
@@ -64,9 +69,6 @@ func TestCrashServerChild(t *testing.T) {
 // ARTIGRAPH_CRASH_ROUNDS raises the number of kills (10 by default), and
 // ARTIGRAPH_CRASH_SEED repeats a run's choices (it is logged).
 func TestKillServerKeepsAcknowledgedWrites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the server as a child process")
-	}
 	rounds := 10
 	if n, err := strconv.Atoi(os.Getenv("ARTIGRAPH_CRASH_ROUNDS")); err == nil && n > 0 {
 		rounds = n
@@ -119,7 +121,7 @@ type crashServer struct {
 
 func startCrashServer(t *testing.T, dir string) *crashServer {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashServerChild$")
+	cmd := exec.Command(os.Args[0]) // TestMain makes it the server
 	// The embedded store and local disk only, whatever this shell points at.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "STORAGE_EMULATOR_HOST=") && !strings.HasPrefix(kv, "GOOGLE_APPLICATION_CREDENTIALS=") {

@@ -52,21 +52,25 @@ func (s *testServer) send(t *testing.T, method, path, ctype string, body io.Read
 
 // Hole 1a: with no --cors-origins, rs/cors answered every origin with
 // Access-Control-Allow-Origin: *, so any page could read every answer.
-func TestCORSIsClosedUnlessOriginsAreListed(t *testing.T) {
-	preflight := func(s *testServer, origin string) http.Header {
-		req, _ := http.NewRequest(http.MethodOptions, s.URL+"/graphql", nil)
-		req.Header.Set("Origin", origin)
-		req.Header.Set("Access-Control-Request-Method", "POST")
-		req.Header.Set("Access-Control-Request-Headers", "content-type")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.Header
+// preflight sends the CORS preflight a browser sends before a JSON POST
+// from origin, and returns the answer's headers.
+func preflight(t *testing.T, s *testServer, origin string) http.Header {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodOptions, s.URL+"/graphql", nil)
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
+	resp.Body.Close()
+	return resp.Header
+}
+
+func TestCORSIsClosedUnlessOriginsAreListed(t *testing.T) {
 	closed := newServer(t)
-	if got := preflight(closed, "https://evil.example").Get("Access-Control-Allow-Origin"); got != "" {
+	if got := preflight(t, closed, "https://evil.example").Get("Access-Control-Allow-Origin"); got != "" {
 		t.Errorf("no origins configured, preflight answered Access-Control-Allow-Origin: %q", got)
 	}
 	_, h, _, _ := closed.send(t, http.MethodGet, "/graphql?query=%7B__typename%7D", "", nil, "Origin", "https://evil.example")
@@ -74,7 +78,7 @@ func TestCORSIsClosedUnlessOriginsAreListed(t *testing.T) {
 		t.Errorf("no origins configured, GET answered Access-Control-Allow-Origin: %q", got)
 	}
 	open := newServer(t, func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) { o.AllowedOrigins = []string{"*"} })
-	if got := preflight(open, "https://any.example").Get("Access-Control-Allow-Origin"); got != "*" {
+	if got := preflight(t, open, "https://any.example").Get("Access-Control-Allow-Origin"); got != "*" {
 		t.Errorf(`origins "*": Access-Control-Allow-Origin %q, want *`, got)
 	}
 }
