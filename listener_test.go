@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -18,29 +17,6 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 )
-
-// serve starts the real server with args and stops it at the test's end.
-func serve(t *testing.T, args ...string) *Main {
-	t.Helper()
-	cfg, err := parseConfig(append([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...), func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Open(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		<-done
-		m.Close()
-	})
-	waitReady(t, "http://"+m.Addr())
-	return m
-}
 
 func TestHTTPFlags(t *testing.T) {
 	none := func(string) string { return "" }
@@ -137,7 +113,7 @@ func TestIdleConnectionsDoNotLockOutNewClients(t *testing.T) {
 func TestWebsocketOutlivesReadTimeout(t *testing.T) {
 	const readTimeout = 300 * time.Millisecond
 	m := serve(t, "--read-timeout", readTimeout.String())
-	base := "http://" + m.Addr()
+	base := m.URL
 	post(t, base, `mutation { upsertProject(input: {name: "p"}) { name } }`)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -158,8 +134,9 @@ func TestWebsocketOutlivesReadTimeout(t *testing.T) {
 	}
 	wsjson.Write(ctx, conn, msg{ID: "1", Type: "subscribe",
 		Payload: json.RawMessage(`{"query":"subscription { artifactLogged(project: \"p\") { key } }"}`)})
-	// What is tested is the passing of time: past the read timeout.
-	time.Sleep(3 * readTimeout)
+	// What is tested is the passing of time: past the read timeout, which
+	// the server shows by closing a stalled request opened after this one.
+	<-readTimeoutPassed(t, m.Addr(), readTimeout, 20*time.Second)
 	post(t, base, `mutation { logArtifact(input: {project: "p", key: "late", kind: MODEL, body: "x"}) { uid } }`)
 	for {
 		var m msg
@@ -176,20 +153,36 @@ func TestWebsocketOutlivesReadTimeout(t *testing.T) {
 func TestSlowUploadOutlivesReadTimeout(t *testing.T) {
 	const readTimeout = 300 * time.Millisecond
 	m := serve(t, "--read-timeout", readTimeout.String())
-	base := "http://" + m.Addr()
+	base := m.URL
 	post(t, base, `mutation { upsertProject(input: {name: "p"}) { name } }`)
 	raw := post(t, base, `mutation { createUpload(input: {project: "p", key: "slow", kind: MODEL, format: "bin"}) { url } }`)
 	var out struct {
 		Data struct{ CreateUpload struct{ URL string } }
 	}
 	json.Unmarshal(raw, &out)
+	// The body moves all along, a chunk every third of the read timeout,
+	// and ends only once the read timeout has passed, as the server shows
+	// by closing a stalled request opened when the upload began. The sleep
+	// is the trickle's pace, part of the scenario.
+	timedOut := readTimeoutPassed(t, m.Addr(), readTimeout, 20*time.Second)
 	pr, pw := io.Pipe()
+	sent := make(chan int, 1)
 	go func() {
-		for range 6 {
-			pw.Write(bytes.Repeat([]byte("x"), 1000))
-			time.Sleep(readTimeout / 2) // 900 ms in all, moving all along
+		n := 0
+		defer func() { sent <- n }()
+		for {
+			if _, err := pw.Write(bytes.Repeat([]byte("x"), 1000)); err != nil {
+				return
+			}
+			n += 1000
+			select {
+			case <-timedOut:
+				pw.Close()
+				return
+			default:
+				time.Sleep(readTimeout / 3)
+			}
 		}
-		pw.Close()
 	}()
 	req, _ := http.NewRequest(http.MethodPut, base+out.Data.CreateUpload.URL, pr)
 	resp, err := http.DefaultClient.Do(req)
@@ -198,8 +191,9 @@ func TestSlowUploadOutlivesReadTimeout(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(body), `"size":6000`) {
-		t.Fatalf("%d %s", resp.StatusCode, body)
+	n := <-sent
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(body), fmt.Sprintf(`"size":%d`, n)) {
+		t.Fatalf("%d %s, want %d bytes", resp.StatusCode, body, n)
 	}
 }
 

@@ -74,7 +74,7 @@ func TestRefusesBlobRootsHoldingTheMetadataStore(t *testing.T) {
 func TestServerNeverWritesOrServesTheDataDir(t *testing.T) {
 	dir := t.TempDir()
 	data, extra := filepath.Join(dir, "data"), filepath.Join(dir, "extra")
-	base := "http://" + serve(t, "--data-dir", data, "--blob-roots", extra).Addr()
+	base := serve(t, "--data-dir", data, "--blob-roots", extra).URL
 	db := filepath.Join(data, "artigraph.db")
 	before, _ := os.ReadFile(db)
 
@@ -118,14 +118,14 @@ func TestServerNeverWritesOrServesTheDataDir(t *testing.T) {
 func TestGCCommandLeavesTheDataDirAlone(t *testing.T) {
 	data := t.TempDir()
 	cfg, _ := parseConfig([]string{"--data-dir", data}, func(string) string { return "" })
-	store, _, err := openService(cfg)
+	m, err := openStores(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.UpsertProject(context.Background(), lineage.Project{Name: "evil", ArtifactPath: data + "/{{project}}"}); err != nil {
+	if _, err := m.Store.UpsertProject(context.Background(), lineage.Project{Name: "evil", ArtifactPath: data + "/{{project}}"}); err != nil {
 		t.Fatal(err)
 	}
-	store.Close()
+	m.Close()
 	stray := filepath.Join(data, "evil", "notes.txt")
 	os.MkdirAll(filepath.Dir(stray), 0o755)
 	os.WriteFile(stray, []byte("x"), 0o644)
@@ -137,12 +137,12 @@ func TestGCCommandLeavesTheDataDirAlone(t *testing.T) {
 			t.Fatalf("gc removed %s", p)
 		}
 	}
-	store, _, err = openService(cfg)
+	m, err = openStores(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	if _, err := store.GetProject(context.Background(), "evil"); err != nil {
+	defer m.Close()
+	if _, err := m.Store.GetProject(context.Background(), "evil"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,75 +44,61 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-// slowBody lets a test hold a request in flight.
-type slowBody struct {
-	first   []byte
-	release chan struct{}
-	rest    []byte
-	stage   int
-}
-
-func (b *slowBody) Read(p []byte) (int, error) {
-	switch b.stage {
-	case 0:
-		b.stage++
-		return copy(p, b.first), nil
-	case 1:
-		<-b.release
-		b.stage++
-		return copy(p, b.rest), nil
-	}
-	return 0, io.EOF
-}
-
 func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
-	cfg, _ := parseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, func(string) string { return "" })
-	m, err := Open(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cfg, _ := parseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, noEnv)
+	s := mustRunMain(t, cfg)
+	if code := healthcheckCommand([]string{"--addr", s.Addr()}, noEnv, io.Discard); code != 0 {
+		t.Fatalf("healthcheck: exit %d", code)
+	}
+	// Shutdown runs these hooks once it has closed the listener.
+	listenerClosed := make(chan struct{})
+	s.HTTP.RegisterOnShutdown(func() { close(listenerClosed) })
+
+	// The server answers "100 Continue" when the handler starts reading
+	// the body: from then on the request is in flight.
+	query, _ := json.Marshal(map[string]string{"query": `mutation { upsertProject(input: {name: "inflight"}) { name } }`})
+	c, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	base := "http://" + m.Addr()
-	waitReady(t, base)
-	if code := runHealthcheck([]string{"--addr", m.Addr()}); code != 0 {
-		t.Fatalf("healthcheck: exit %d", code)
+	defer c.Close()
+	fmt.Fprintf(c, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"+
+		"Expect: 100-continue\r\n\r\n", s.Addr(), len(query))
+	c.SetReadDeadline(time.Now().Add(time.Minute)) // a failure guard only
+	br := bufio.NewReader(c)
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusContinue {
+		t.Fatalf("waiting for 100 Continue: %v %v", resp, err)
 	}
 
-	query, _ := json.Marshal(map[string]string{"query": `mutation { upsertProject(input: {name: "inflight"}) { name } }`})
-	body := &slowBody{first: query[:10], rest: query[10:], release: make(chan struct{})}
-	result := make(chan string, 1)
-	go func() {
-		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", body)
-		req.Header.Set("Content-Type", "application/json")
-		req.ContentLength = int64(len(query))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			result <- "error: " + err.Error()
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
+	s.Stop() // as SIGTERM does
+	select {
+	case <-listenerClosed:
+	case <-time.After(time.Minute):
+		t.Fatal("shutdown did not begin")
+	}
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if resp, err := fresh.Get(s.URL + "/healthz"); err == nil {
 		resp.Body.Close()
-		result <- string(b)
-	}()
-	time.Sleep(100 * time.Millisecond) // the request is now being read
-	stop()                             // as SIGTERM does
-	time.Sleep(100 * time.Millisecond)
-	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("new connections are still accepted after shutdown began")
 	}
-	if code := runHealthcheck([]string{"--addr", m.Addr()}); code != 1 {
+	if code := healthcheckCommand([]string{"--addr", s.Addr()}, noEnv, io.Discard); code != 1 {
 		t.Errorf("healthcheck during shutdown: exit %d, want 1", code)
 	}
-	close(body.release)
-	if got := <-result; !strings.Contains(got, `"name":"inflight"`) {
+
+	c.Write(query)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("in-flight request did not finish: %v", err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(got), `"name":"inflight"`) {
 		t.Fatalf("in-flight request did not finish: %s", got)
 	}
-	if err := <-done; err != nil && err != http.ErrServerClosed {
+	if err := s.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Close(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// The acknowledged write is there after a restart.
@@ -123,23 +112,9 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 }
 
-func waitReady(t *testing.T, base string) {
-	t.Helper()
-	for i := 0; i < 100; i++ {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("server never became ready")
-}
-
 func TestDefaultArtifactPathIsUnderDataDir(t *testing.T) {
 	dir := t.TempDir()
-	base := "http://" + serve(t, "--data-dir", dir).Addr()
+	base := serve(t, "--data-dir", dir).URL
 	postGraphQL(t, base, `mutation { upsertProject(input: {name: "p"}) { name } }`)
 	got, _ := postGraphQL(t, base, `mutation { logArtifact(input: {project: "p", key: "k", kind: MODEL, body: "x", format: "txt"}) { targetPath } }`)
 	want := filepath.Join(dir, "artifacts", "p", "k.txt")
@@ -153,21 +128,70 @@ func TestGCCommand(t *testing.T) {
 	orphan := filepath.Join(dir, "artifacts", "p", "orphan.bin")
 	os.MkdirAll(filepath.Dir(orphan), 0o755)
 	os.WriteFile(orphan, []byte("x"), 0o644)
-	if code := runGC([]string{"--data-dir", dir, "--dry-run", "--grace=0s"}); code != 0 {
-		t.Fatalf("dry run exit %d", code)
+	// 90 minutes old: a grace of 2h spares it, one of 1h does not.
+	old := time.Now().Add(-90 * time.Minute)
+	if err := os.Chtimes(orphan, old, old); err != nil {
+		t.Fatal(err)
+	}
+	gc := func(args ...string) (int, string) {
+		var out, errs strings.Builder
+		code := gcCommand(append([]string{"--data-dir", dir}, args...), noEnv, &out, &errs)
+		return code, out.String() + errs.String()
+	}
+	if code, out := gc("--dry-run", "--grace=0s"); code != 0 || !strings.Contains(out, "orphan\t"+orphan) {
+		t.Fatalf("dry run: exit %d: %s", code, out)
 	}
 	if _, err := os.Stat(orphan); err != nil {
 		t.Fatal("dry run removed the orphan")
 	}
 	// Both spellings of a flag's value work, as for every other flag.
-	if code := runGC([]string{"--data-dir", dir, "--grace", "0s"}); code != 0 {
-		t.Fatalf("exit %d", code)
+	for _, args := range [][]string{{"--grace", "2h"}, {"--grace=2h"}, {"-grace", "2h"}} {
+		if code, out := gc(args...); code != 0 || !strings.Contains(out, "0 removed") {
+			t.Fatalf("%v: exit %d: %s", args, code, out)
+		}
+		if _, err := os.Stat(orphan); err != nil {
+			t.Fatalf("%v removed an orphan younger than the grace", args)
+		}
+	}
+	if code, out := gc("--grace", "1h"); code != 0 || !strings.Contains(out, "1 removed") {
+		t.Fatalf("--grace 1h: exit %d: %s", code, out)
 	}
 	if _, err := os.Stat(orphan); err == nil {
 		t.Fatal("orphan kept")
 	}
-	if code := runGC([]string{"--data-dir", dir, "--grace=soon"}); code != 2 {
-		t.Fatalf("bad grace: exit %d", code)
+	for _, args := range [][]string{{"--grace=soon"}, {"--grace", "soon"}, {"--dry-run=maybe"}, {"stray"}} {
+		if code, out := gc(args...); code != 2 || !strings.Contains(out, strings.TrimLeft(strings.Split(args[0], "=")[0], "-")) {
+			t.Errorf("%v: exit %d, want 2 and a message naming it: %s", args, code, out)
+		}
+	}
+	var errs strings.Builder
+	env := map[string]string{"ARTIGRAPH_MAX_UPLOAD_BYTES": "1GB"}
+	if code := gcCommand([]string{"--data-dir", dir}, func(k string) string { return env[k] }, io.Discard, &errs); code != 2 ||
+		!strings.Contains(errs.String(), "ARTIGRAPH_MAX_UPLOAD_BYTES") {
+		t.Fatalf("gc with ARTIGRAPH_MAX_UPLOAD_BYTES=1GB: exit %d: %s", code, errs.String())
+	}
+}
+
+func TestHealthcheckCommand(t *testing.T) {
+	s := serve(t)
+	for _, args := range [][]string{{"--addr", s.Addr()}, {"--addr=" + s.Addr()}} {
+		var errs strings.Builder
+		if code := healthcheckCommand(args, noEnv, &errs); code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, errs.String())
+		}
+	}
+	env := map[string]string{"ARTIGRAPH_ADDR": s.Addr()}
+	if code := healthcheckCommand(nil, func(k string) string { return env[k] }, io.Discard); code != 0 {
+		t.Errorf("ARTIGRAPH_ADDR: exit %d", code)
+	}
+	var errs strings.Builder
+	env = map[string]string{"ARTIGRAPH_MAX_CONNECTIONS": "many"}
+	if code := healthcheckCommand([]string{"--addr", s.Addr()}, func(k string) string { return env[k] }, &errs); code != 2 ||
+		!strings.Contains(errs.String(), "ARTIGRAPH_MAX_CONNECTIONS") {
+		t.Errorf("a malformed number in the environment: exit %d: %s", code, errs.String())
+	}
+	if code := healthcheckCommand([]string{"--addr", "no-port"}, noEnv, io.Discard); code != 2 {
+		t.Errorf("--addr no-port: exit %d, want 2", code)
 	}
 }
 
@@ -194,20 +218,73 @@ func postGraphQL(t *testing.T, base, q string) (data, code string) {
 	return string(r.Data), ""
 }
 
-// A number in the environment that does not parse stops the start with a
-// message naming it, instead of silently starting with the default.
-func TestEnvironmentNumbersMustParse(t *testing.T) {
-	env := map[string]string{"ARTIGRAPH_MAX_UPLOAD_BYTES": "1GB"}
-	_, err := parseConfig(nil, func(k string) string { return env[k] })
-	if err == nil || !strings.Contains(err.Error(), "ARTIGRAPH_MAX_UPLOAD_BYTES") {
-		t.Fatalf("ARTIGRAPH_MAX_UPLOAD_BYTES=1GB: %v, want an error naming it", err)
+// A number in the environment or a flag that does not parse stops the
+// start with a message naming it, instead of silently starting with the
+// default.
+func TestConfigNumbersMustParse(t *testing.T) {
+	envs := []string{"ARTIGRAPH_MAX_QUERY_DEPTH", "ARTIGRAPH_MAX_COMPLEXITY", "ARTIGRAPH_MAX_UPLOAD_BYTES",
+		"ARTIGRAPH_MAX_LINEAGE_DEPTH", "ARTIGRAPH_MAX_REQUEST_BYTES", "ARTIGRAPH_MAX_QUERY_FIELDS",
+		"ARTIGRAPH_MAX_CONNECTIONS", "ARTIGRAPH_MAX_SUBSCRIPTIONS"}
+	for _, name := range envs {
+		for _, bad := range []string{"1GB", "1.5", "ten", "0x10", "99999999999999999999"} {
+			t.Run(name+"="+bad, func(t *testing.T) {
+				_, err := parseConfig(nil, func(k string) string {
+					if k == name {
+						return bad
+					}
+					return ""
+				})
+				if err == nil || !strings.Contains(err.Error(), name) {
+					t.Fatalf("%v, want an error naming %s", err, name)
+				}
+			})
+		}
 	}
-	env["ARTIGRAPH_MAX_UPLOAD_BYTES"] = "1073741824"
+	flags := []struct {
+		name, good string
+		got        func(Config) any
+		want       any
+	}{
+		{"max-query-depth", "7", func(c Config) any { return c.MaxQueryDepth }, 7},
+		{"max-complexity", "70", func(c Config) any { return c.MaxComplexity }, 70},
+		{"max-upload-bytes", "1073741824", func(c Config) any { return c.MaxUploadBytes }, int64(1 << 30)},
+		{"max-lineage-depth", "3", func(c Config) any { return c.MaxLineage }, 3},
+		{"max-request-bytes", "1024", func(c Config) any { return c.MaxRequestBytes }, int64(1024)},
+		{"max-query-fields", "99", func(c Config) any { return c.MaxQueryFields }, 99},
+		{"max-connections", "5", func(c Config) any { return c.MaxConnections }, 5},
+		{"max-subscriptions", "6", func(c Config) any { return c.MaxSubscriptions }, 6},
+		{"request-timeout", "5s", func(c Config) any { return c.RequestTimeout }, 5 * time.Second},
+		{"shutdown-grace", "1m", func(c Config) any { return c.ShutdownGrace }, time.Minute},
+		{"signed-url-ttl", "15m", func(c Config) any { return c.SignedURLTTL }, 15 * time.Minute},
+		{"read-timeout", "7s", func(c Config) any { return c.ReadTimeout }, 7 * time.Second},
+		{"idle-timeout", "2h", func(c Config) any { return c.IdleTimeout }, 2 * time.Hour},
+	}
+	for _, f := range flags {
+		t.Run("--"+f.name, func(t *testing.T) {
+			for _, args := range [][]string{{"--" + f.name, f.good}, {"--" + f.name + "=" + f.good}} {
+				c, err := parseConfig(args, noEnv)
+				if err != nil || f.got(c) != f.want {
+					t.Errorf("%v: %v, %v; want %v", args, f.got(c), err, f.want)
+				}
+			}
+			for _, bad := range []string{"1GB", "ten", "", "1.5.5"} {
+				for _, args := range [][]string{{"--" + f.name, bad}, {"--" + f.name + "=" + bad}} {
+					var errs strings.Builder
+					if _, err := parseConfigTo(args, noEnv, &errs); err == nil || !strings.Contains(err.Error(), "-"+f.name) {
+						t.Errorf("%q: %v, want an error naming the flag", args, err)
+					}
+				}
+			}
+		})
+	}
+	// A whole number in the environment is taken, and a flag wins over it.
+	env := map[string]string{"ARTIGRAPH_MAX_UPLOAD_BYTES": "1073741824"}
 	c, err := parseConfig(nil, func(k string) string { return env[k] })
 	if err != nil || c.MaxUploadBytes != 1<<30 {
 		t.Fatalf("a whole number: %d, %v", c.MaxUploadBytes, err)
 	}
-	if code := runGC([]string{"--grace", "soon"}); code != 2 {
-		t.Fatalf("gc --grace soon: exit %d, want 2", code)
+	c, err = parseConfig([]string{"--max-upload-bytes=5"}, func(k string) string { return env[k] })
+	if err != nil || c.MaxUploadBytes != 5 {
+		t.Fatalf("flag over env: %d, %v", c.MaxUploadBytes, err)
 	}
 }
