@@ -39,8 +39,8 @@ func relPattern(dir lineage.EdgeDirection, rels []lineage.Relation) (pattern str
 // Edges returns the edges of the given relations leaving or entering nodes,
 // sorted by (From, To, Relation, Name).
 func (s *Store) Edges(ctx context.Context, nodes []lineage.NodeRef, dir lineage.EdgeDirection, rels ...lineage.Relation) ([]lineage.Edge, error) {
-	if dir != lineage.Outgoing && dir != lineage.Incoming {
-		return nil, lineage.Errorf(lineage.EINVALID, "unknown edge direction %d", dir)
+	if err := dir.Validate(); err != nil {
+		return nil, err
 	}
 	if len(nodes) == 0 {
 		return nil, nil
