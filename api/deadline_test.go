@@ -65,10 +65,20 @@ func (l *recorded) count(level slog.Level, msg string) int {
 }
 
 // stuckStore's list calls wait until their context ends, as a store does
-// when the disk or the network hangs.
+// when the disk or the network hangs. Each signals entered, if not nil.
 type stuckStore struct {
 	*countingStore
 	entered chan struct{}
+}
+
+func (s stuckStore) GetVersions(ctx context.Context, _ []string) ([]lineage.Version, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// stalling makes a server's store a stuckStore.
+func stalling(entered chan struct{}) func(*countingStore) lineage.Store {
+	return func(c *countingStore) lineage.Store { return stuckStore{countingStore: c, entered: entered} }
 }
 
 func (s stuckStore) ListVersions(ctx context.Context, _ string, _ lineage.VersionFilter, _ lineage.Page) (lineage.VersionPage, error) {
@@ -84,12 +94,11 @@ func (s stuckStore) ListVersions(ctx context.Context, _ string, _ lineage.Versio
 // field and logged an ERROR for each.
 func TestDeadlineAnswersLimitExceededAndLogsOnce(t *testing.T) {
 	logs := newRecorded()
-	s := newServer(t, func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) {
+	s := newServerOver(t, stalling(nil), func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) {
 		o.Logger = slog.New(logs)
 		o.RequestTimeout = 100 * time.Millisecond
 	})
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
-	s.svc.Store = stuckStore{countingStore: s.calls, entered: make(chan struct{}, 1)}
 	r := s.do(t, `{ a: artifacts(project: "p") { totalCount } b: artifacts(project: "p") { totalCount }
 		c: artifacts(project: "p") { totalCount } }`, nil)
 	if len(r.Errors) == 0 {
@@ -112,17 +121,16 @@ func TestDeadlineAnswersLimitExceededAndLogsOnce(t *testing.T) {
 // INFO, never as an internal error.
 func TestClientGoneIsNotAnInternalError(t *testing.T) {
 	logs := newRecorded()
-	s := newServer(t, func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) { o.Logger = slog.New(logs) })
+	entered := make(chan struct{}, 1)
+	s := newServerOver(t, stalling(entered), func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) { o.Logger = slog.New(logs) })
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
 	<-logs.served
-	stuck := stuckStore{countingStore: s.calls, entered: make(chan struct{}, 1)}
-	s.svc.Store = stuck
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/graphql",
 		strings.NewReader(`{"query":"{ a: artifacts(project: \"p\") { totalCount } b: artifacts(project: \"p\") { totalCount } }"}`))
 	req.Header.Set("Content-Type", "application/json")
 	go func() {
-		<-stuck.entered // the request is in the store
+		<-entered // the request is in the store
 		cancel()
 	}()
 	if resp, err := http.DefaultClient.Do(req); err == nil {
@@ -137,12 +145,33 @@ func TestClientGoneIsNotAnInternalError(t *testing.T) {
 
 // Queries over a websocket get the same deadline: the socket has none.
 func TestWebsocketQueryHasTheDeadline(t *testing.T) {
-	s := newServer(t, func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) {
+	s := newServerOver(t, stalling(nil), func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) {
 		o.RequestTimeout = 100 * time.Millisecond
 	})
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
-	s.svc.Store = stuckStore{countingStore: s.calls, entered: make(chan struct{}, 1)}
 	if got := wsFirstError(t, s, `{ artifacts(project: "p") { totalCount } }`); got != "LIMIT_EXCEEDED" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// The plain HTTP routes get the deadline GraphQL gets: a stalled store
+// answers 504 with LIMIT_EXCEEDED, logged once, instead of holding the
+// request (and its connection) for as long as the store hangs.
+func TestAPIRoutesHaveTheDeadline(t *testing.T) {
+	logs := newRecorded()
+	s := newServerOver(t, stalling(nil), func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) {
+		o.Logger = slog.New(logs)
+		o.RequestTimeout = 100 * time.Millisecond
+	})
+	for _, route := range []string{"/api/v1/artifacts/p/0123abcd/content", "/api/v1/artifacts/p/0123abcd/yaml"} {
+		resp, body := s.get(t, route)
+		<-logs.served
+		if resp.StatusCode != http.StatusGatewayTimeout || resp.Header.Get("X-Error-Code") != "LIMIT_EXCEEDED" ||
+			strings.TrimSpace(string(body)) != "request took longer than the limit" {
+			t.Fatalf("%s: %d %s %q", route, resp.StatusCode, resp.Header.Get("X-Error-Code"), body)
+		}
+	}
+	if n, errs := logs.count(slog.LevelWarn, "request stopped at its deadline"), logs.count(slog.LevelError, ""); n != 2 || errs != 0 {
+		t.Fatalf("logged %d WARN records about the deadline and %d ERROR records", n, errs)
 	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,11 +34,28 @@ func YAMLPath(v lineage.Version) string {
 type downloads struct {
 	svc *lineage.Service
 	log *slog.Logger
+	// timeout bounds each route's metadata work (lookups, exports), as
+	// GraphQL's requests are bounded. Content streams are bounded by the
+	// connection's idle timeouts instead: a large blob may take longer.
+	timeout time.Duration
+}
+
+// bounded is r's context under the request deadline.
+func (d downloads) bounded(r *http.Request) (context.Context, context.CancelFunc) {
+	if d.timeout <= 0 {
+		return context.WithCancel(r.Context())
+	}
+	return context.WithTimeout(r.Context(), d.timeout)
 }
 
 // version finds the version a download URL names, answering the error itself.
 func (d downloads) version(w http.ResponseWriter, r *http.Request) (lineage.Version, bool) {
-	v, err := d.svc.VersionIn(r.Context(), r.PathValue("project"), r.PathValue("uid"))
+	ctx, cancel := d.bounded(r)
+	defer cancel()
+	v, err := d.svc.VersionIn(ctx, r.PathValue("project"), r.PathValue("uid"))
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		d.fail(w, r, err)
 		return lineage.Version{}, false
@@ -223,7 +241,12 @@ func (d downloads) yaml(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	doc, err := d.svc.Export(r.Context(), v, "")
+	ctx, cancel := d.bounded(r)
+	defer cancel()
+	doc, err := d.svc.Export(ctx, v, "")
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		d.fail(w, r, err)
 		return
@@ -250,6 +273,10 @@ var httpStatus = map[string]int{
 
 // fail answers a plain-HTTP error with the same codes GraphQL uses.
 func (d downloads) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if code, msg, ok := interrupted(r.Context(), err); ok {
+		d.failInterrupted(w, r, code, msg)
+		return
+	}
 	code := lineage.ErrorCode(err)
 	status, ok := httpStatus[code]
 	if !ok {
@@ -268,4 +295,18 @@ func (d downloads) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	http.Error(w, lineage.ErrorMessage(err), status)
+}
+
+// failInterrupted answers a request stopped at its deadline (504) or left
+// by its client (nobody reads the answer), logged once like GraphQL's.
+func (d downloads) failInterrupted(w http.ResponseWriter, r *http.Request, code, msg string) {
+	status := http.StatusServiceUnavailable
+	if code == "LIMIT_EXCEEDED" {
+		status = http.StatusGatewayTimeout
+		d.log.WarnContext(r.Context(), "request stopped at its deadline", "path", r.URL.Path)
+	} else {
+		d.log.InfoContext(r.Context(), "request canceled by its client", "path", r.URL.Path)
+	}
+	w.Header().Set("X-Error-Code", code)
+	http.Error(w, msg, status)
 }

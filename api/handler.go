@@ -50,6 +50,9 @@ type Options struct {
 	RequestTimeout   time.Duration
 	SignedURLTTL     time.Duration // > 0: downloadUrl is a signed blob-store URL where possible
 	AdminToken       string        // enables admin operations (gc) for callers presenting it
+	// LoaderWait is how long a request's dataloaders collect keys before
+	// they read; 0: resolvers.DefaultLoaderWait.
+	LoaderWait time.Duration
 }
 
 // New returns the server's whole HTTP handler.
@@ -66,14 +69,14 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := o.Service.Store.Ping(ctx); err != nil {
+		if err := o.Service.Ready(ctx); err != nil {
 			o.Logger.Warn("not ready", "err", err)
 			http.Error(w, "store unreachable: "+lineage.ErrorMessage(err), http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ready\n"))
 	})
-	d := downloads{svc: o.Service, log: o.Logger}
+	d := downloads{svc: o.Service, log: o.Logger, timeout: o.RequestTimeout}
 	mux.HandleFunc("GET /api/v1/artifacts/{project}/{uid}/content", d.content)
 	mux.HandleFunc("GET /api/v1/artifacts/{project}/{uid}/yaml", d.yaml)
 	mux.HandleFunc("PUT /api/v1/uploads/{ticket}", d.upload)
@@ -143,7 +146,7 @@ func newGraphQL(o Options) http.Handler {
 // withRequestScope gives each request its dataloaders and deadline.
 func withRequestScope(o Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := withRequestOnce(resolvers.WithLoaders(r.Context(), o.Service.Store))
+		ctx := withRequestOnce(resolvers.WithLoaders(r.Context(), o.Service, o.LoaderWait))
 		ctx = resolvers.WithAccess(ctx, access(r, o.AdminToken))
 		if o.RequestTimeout > 0 && r.Header.Get("Upgrade") == "" {
 			var cancel context.CancelFunc

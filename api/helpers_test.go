@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,6 +42,14 @@ type serverOption func(*api.Options, *lineage.Config, lineage.BlobRouter)
 
 func newServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
+	return newServerOver(t, nil, opts...)
+}
+
+// newServerOver is newServer with the store wrapped by wrap (nil: as is),
+// for tests that need a store that fails or stalls. The wrapper is given
+// to the Service when it is made: nothing is swapped on a live server.
+func newServerOver(t testing.TB, wrap func(*countingStore) lineage.Store, opts ...serverOption) *testServer {
+	t.Helper()
 	dir := t.TempDir()
 	store, err := embedded.Open(filepath.Join(dir, "artigraph.db"))
 	if err != nil {
@@ -60,7 +70,11 @@ func newServer(t testing.TB, opts ...serverOption) *testServer {
 		opt(&o, &cfg, router)
 	}
 	cfg.MaxUploadBytes = o.MaxUploadBytes
-	svc := lineage.NewService(counting, router, cfg)
+	var backend lineage.Store = counting
+	if wrap != nil {
+		backend = wrap(counting)
+	}
+	svc := lineage.NewService(backend, router, cfg)
 	o.Service = svc
 	srv := httptest.NewServer(api.New(o))
 	t.Cleanup(srv.Close)
@@ -181,38 +195,63 @@ func (s *testServer) get(t *testing.T, path string, header ...string) (*http.Res
 // countingStore counts store calls, to check that dataloaders batch.
 type countingStore struct {
 	lineage.Store
-	n atomic.Int64
+	n        atomic.Int64
+	mu       sync.Mutex
+	byMethod map[string]int64
 }
 
-func (c *countingStore) reset() int64 { return c.n.Swap(0) }
+func (c *countingStore) reset() int64 {
+	c.mu.Lock()
+	c.byMethod = nil
+	c.mu.Unlock()
+	return c.n.Swap(0)
+}
+
+// count records one call of a method.
+func (c *countingStore) count(method string) {
+	c.n.Add(1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byMethod == nil {
+		c.byMethod = map[string]int64{}
+	}
+	c.byMethod[method]++
+}
+
+// calls returns the calls of each method since the last reset.
+func (c *countingStore) calls() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.byMethod)
+}
 
 func (c *countingStore) GetVersions(ctx context.Context, uids []string) ([]lineage.Version, error) {
-	c.n.Add(1)
+	c.count("GetVersions")
 	if debugCalls {
 		fmt.Println("GetVersions", len(uids))
 	}
 	return c.Store.GetVersions(ctx, uids)
 }
 func (c *countingStore) GetRuns(ctx context.Context, keys []lineage.RunKey) ([]lineage.Run, error) {
-	c.n.Add(1)
+	c.count("GetRuns")
 	if debugCalls {
 		fmt.Println("GetRuns", len(keys))
 	}
 	return c.Store.GetRuns(ctx, keys)
 }
 func (c *countingStore) Edges(ctx context.Context, nodes []lineage.NodeRef, dir lineage.EdgeDirection, rels ...lineage.Relation) ([]lineage.Edge, error) {
-	c.n.Add(1)
+	c.count("Edges")
 	if debugCalls {
 		fmt.Println("Edges", len(nodes), dir, rels)
 	}
 	return c.Store.Edges(ctx, nodes, dir, rels...)
 }
 func (c *countingStore) ListVersions(ctx context.Context, p string, f lineage.VersionFilter, pg lineage.Page) (lineage.VersionPage, error) {
-	c.n.Add(1)
+	c.count("ListVersions")
 	return c.Store.ListVersions(ctx, p, f, pg)
 }
 func (c *countingStore) GetProject(ctx context.Context, name string) (lineage.Project, error) {
-	c.n.Add(1)
+	c.count("GetProject")
 	return c.Store.GetProject(ctx, name)
 }
 

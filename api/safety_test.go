@@ -423,7 +423,7 @@ func TestNULInArtifactPath(t *testing.T) {
 	}
 	// A project saved before this check (straight into the store) answers
 	// INVALID_ARGUMENT, not INTERNAL.
-	if _, err := s.svc.Store.UpsertProject(context.Background(), lineage.Project{Name: "old", ArtifactPath: nul + "/{{project}}"}); err != nil {
+	if _, err := s.calls.Store.UpsertProject(context.Background(), lineage.Project{Name: "old", ArtifactPath: nul + "/{{project}}"}); err != nil {
 		t.Fatal(err)
 	}
 	e := s.wantCode(t, "INVALID_ARGUMENT", `mutation { logArtifact(input: {project: "old", key: "k", kind: MODEL, body: "x"}) { uid } }`, nil)

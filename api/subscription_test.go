@@ -39,7 +39,7 @@ func TestArtifactLoggedSubscription(t *testing.T) {
 	}
 	wsjson.Write(ctx, conn, msg{ID: "1", Type: "subscribe",
 		Payload: json.RawMessage(`{"query":"subscription { artifactLogged(project: \"p\") { key kind uri } }"}`)})
-	time.Sleep(200 * time.Millisecond) // let the subscription start
+	waitFor(t, ctx, "the subscription to start", func() bool { return s.svc.Subscribers("p") == 1 })
 	s.mustDo(t, `mutation { logArtifact(input: {project: "other", key: "elsewhere", kind: MODEL, body: "x"}) { uid } }`, nil, nil)
 	s.mustDo(t, `mutation { logArtifact(input: {project: "p", key: "fresh", kind: MODEL, body: "x"}) { uid } }`, nil, nil)
 	for {
@@ -69,5 +69,18 @@ func TestArtifactLoggedSubscription(t *testing.T) {
 	}
 	if !strings.Contains(string(m.Payload), "NOT_FOUND") {
 		t.Fatalf("unknown project: %s %s", m.Type, m.Payload)
+	}
+}
+
+// waitFor waits until cond holds (an event this test cannot be told of
+// directly), failing when ctx ends first.
+func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("gave up waiting for %s", what)
+		case <-time.After(time.Millisecond):
+		}
 	}
 }

@@ -75,7 +75,7 @@ func kindOfDoc(s string) Kind {
 // Export builds the Document of v, with its sources and links as URIs.
 func (s *Service) Export(ctx context.Context, v Version, askedTag string) (Document, error) {
 	node := VersionNode(v)
-	edges, err := s.Store.Edges(ctx, []NodeRef{node}, Outgoing, RelDerivedFrom, RelLinksTo)
+	edges, err := s.store.Edges(ctx, []NodeRef{node}, Outgoing, RelDerivedFrom, RelLinksTo)
 	if err != nil {
 		return Document{}, err
 	}
@@ -83,7 +83,7 @@ func (s *Service) Export(ctx context.Context, v Version, askedTag string) (Docum
 	for _, e := range edges {
 		uids = append(uids, e.To.UID)
 	}
-	targets, err := s.Store.GetVersions(ctx, uids)
+	targets, err := s.store.GetVersions(ctx, uids)
 	if err != nil {
 		return Document{}, err
 	}

@@ -46,3 +46,16 @@ func (b *Broker) Publish(v Version) {
 		}
 	}
 }
+
+// Subscribers counts the live subscriptions to a project's versions.
+func (b *Broker) Subscribers(project string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, p := range b.subs {
+		if p == project {
+			n++
+		}
+	}
+	return n
+}

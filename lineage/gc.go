@@ -39,7 +39,7 @@ func (s *Service) GC(ctx context.Context, opts GCOptions) (GCReport, error) {
 	rep.Roots = roots
 	cutoff := s.Now().Add(-opts.Grace)
 	for _, root := range roots {
-		err := s.Blobs.List(ctx, root, func(e BlobEntry) error {
+		err := s.blobs.List(ctx, root, func(e BlobEntry) error {
 			rep.Scanned++
 			if referenced[normalLocation(e.Location)] || e.Updated.After(cutoff) {
 				return nil
@@ -63,7 +63,7 @@ func (s *Service) GC(ctx context.Context, opts GCOptions) (GCReport, error) {
 	// pointed a version at it since the inventory.
 	s.contentMu.Lock()
 	defer s.contentMu.Unlock()
-	projects, err := s.Store.ListProjects(ctx)
+	projects, err := s.store.ListProjects(ctx)
 	if err != nil {
 		return rep, err
 	}
@@ -75,7 +75,7 @@ func (s *Service) GC(ctx context.Context, opts GCOptions) (GCReport, error) {
 		if used {
 			continue
 		}
-		if err := s.Blobs.Delete(ctx, e.Location); err != nil && ErrorCode(err) != ENOTFOUND {
+		if err := s.blobs.Delete(ctx, e.Location); err != nil && ErrorCode(err) != ENOTFOUND {
 			return rep, err
 		}
 		rep.Removed++
@@ -90,7 +90,7 @@ func (s *Service) GC(ctx context.Context, opts GCOptions) (GCReport, error) {
 // the places data was logged in place, which belong to someone else.
 func (s *Service) gcInventory(ctx context.Context) ([]string, map[string]bool, error) {
 	referenced := map[string]bool{}
-	projects, err := s.Store.ListProjects(ctx)
+	projects, err := s.store.ListProjects(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,7 +18,7 @@ func (s *Service) PipelineRunsPage(ctx context.Context, p PipelineKey, page Page
 		scan.First = 1000
 	}
 	for {
-		rp, err := s.Store.ListRuns(ctx, p.Project, scan)
+		rp, err := s.store.ListRuns(ctx, p.Project, scan)
 		if err != nil {
 			return RunPage{}, err
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 )
 
 // Blob roots are the locations Artigraph writes, serves, deletes and
@@ -96,7 +97,7 @@ func (s *Service) InRoots(location string) bool {
 // checkWritable refuses a location content is about to be written to when
 // no blob store serves it (EINVALID) or it is outside the roots (EFORBIDDEN).
 func (s *Service) checkWritable(location string) error {
-	if r, ok := s.Blobs.(BlobRouter); ok {
+	if r, ok := s.blobs.(BlobRouter); ok {
 		if _, err := r.route(location); err != nil {
 			return err
 		}
@@ -131,7 +132,7 @@ func (s *Service) CanServe(v Version) bool {
 	if !s.InRoots(v.TargetPath) {
 		return false
 	}
-	if r, ok := s.Blobs.(BlobRouter); ok {
+	if r, ok := s.blobs.(BlobRouter); ok {
 		return r.Serves(v.TargetPath)
 	}
 	return true
@@ -139,7 +140,7 @@ func (s *Service) CanServe(v Version) bool {
 
 // VersionIn returns the version uid of project, or ENOTFOUND.
 func (s *Service) VersionIn(ctx context.Context, project, uid string) (Version, error) {
-	vs, err := s.Store.GetVersions(ctx, []string{uid})
+	vs, err := s.store.GetVersions(ctx, []string{uid})
 	if err != nil {
 		return Version{}, err
 	}
@@ -161,7 +162,7 @@ func (s *Service) OpenContent(ctx context.Context, v Version) (Blob, error) {
 	if !s.CanServe(v) {
 		return Blob{}, errNotServed(v)
 	}
-	return s.Blobs.Open(ctx, v.TargetPath)
+	return s.blobs.Open(ctx, v.TargetPath)
 }
 
 // OpenContentRange reads length bytes of v's content from offset.
@@ -169,7 +170,7 @@ func (s *Service) OpenContentRange(ctx context.Context, v Version, offset, lengt
 	if !s.CanServe(v) {
 		return nil, errNotServed(v)
 	}
-	return s.Blobs.OpenRange(ctx, v.TargetPath, offset, length)
+	return s.blobs.OpenRange(ctx, v.TargetPath, offset, length)
 }
 
 // VerifyContent reads v's content once and checks it against the recorded
@@ -194,4 +195,21 @@ func (s *Service) VerifyContent(ctx context.Context, v Version) error {
 		return Errorf(ECONFLICT, "the content at %s no longer matches the recorded hash %s", v.TargetPath, v.Hash)
 	}
 	return nil
+}
+
+// SignedURL is a link, valid for ttl, at which the blob store holding v's
+// content serves it directly; ok is false when that store cannot sign (the
+// content then comes through this server).
+func (s *Service) SignedURL(ctx context.Context, v Version, ttl time.Duration) (url string, ok bool, err error) {
+	if !s.CanServe(v) {
+		return "", false, errNotServed(v)
+	}
+	switch b := s.blobs.(type) {
+	case BlobRouter:
+		return b.SignedURL(ctx, v.TargetPath, ttl)
+	case URLSigner:
+		url, err = b.SignedURL(ctx, v.TargetPath, ttl)
+		return url, err == nil, err
+	}
+	return "", false, nil
 }

@@ -2,7 +2,6 @@ package lineage
 
 import (
 	"slices"
-	"strings"
 )
 
 // The rules below are the ones every Store applies the same way; they are
@@ -60,12 +59,17 @@ func CheckTag(tag string) error {
 	return nil
 }
 
-// Validate checks that a project has a name.
+// Validate checks what a project says about itself: its name, labels and
+// description. Its artifact path is checked by the Service, against the
+// blob roots.
 func (p Project) Validate() error {
-	if strings.TrimSpace(p.Name) == "" {
-		return Errorf(EINVALID, "a project needs a name")
+	if err := ValidateProjectName(p.Name); err != nil {
+		return err
 	}
-	return nil
+	if err := validateLabels(p.Labels); err != nil {
+		return err
+	}
+	return validateDescription(p.Description)
 }
 
 // Validate checks that a run to create has a project, a uid and, if any, a

@@ -23,12 +23,12 @@ func str(s string) *string { return &s }
 // gc's roots, and gc deleted the database as an orphan.
 func TestGCWalksOnlyBlobRoots(t *testing.T) {
 	ctx := context.Background()
-	svc, _, dir := newService(t)
+	svc, store, dir := newService(t)
 	// Saved before artifact paths were checked against the roots.
-	if _, err := svc.Store.UpsertProject(ctx, lineage.Project{Name: "evil", ArtifactPath: dir + "/x"}); err != nil {
+	if _, err := store.UpsertProject(ctx, lineage.Project{Name: "evil", ArtifactPath: dir + "/x"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Store.CreateRun(ctx, lineage.Run{Project: "evil", UID: "r", Name: "r", State: lineage.RunRunning,
+	if _, err := store.CreateRun(ctx, lineage.Run{Project: "evil", UID: "r", Name: "r", State: lineage.RunRunning,
 		ArtifactPath: dir, StartedAt: time.Now()}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package lineage
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -27,14 +26,6 @@ const (
 	// rejected before it is looked at further.
 	MaxURILen = len(URIScheme) + len(PrefixFeatureVectors) + 1 + MaxProjectNameLen + 1 + MaxKeyLen +
 		len("#2147483647") + 1 + MaxTagLen + 1 + MaxTreeLen + 1 + MaxUIDLen
-)
-
-var (
-	projectRE   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	keyRE       = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
-	tagRE       = keyRE
-	idRE        = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_]*$`) // tree and uid
-	iterationRE = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
 )
 
 // URI is a parsed store:// URI:
@@ -203,37 +194,6 @@ func ParseURI(s string) (URI, error) {
 	return u, nil
 }
 
-// ValidateProjectName checks a project name: 1-63 lowercase letters, digits
-// and '-', starting and ending with a letter or digit (a DNS-1123 label).
-func ValidateProjectName(name string) error {
-	if p := projectProblem(name); p != "" {
-		return Errorf(EINVALID, "invalid project name %s: %s", quoteInput(name), p)
-	}
-	return nil
-}
-
-// ValidateKey checks an artifact key: 1-253 letters, digits, '-', '_' and
-// '.', starting and ending with a letter or digit, without "..".
-func ValidateKey(key string) error {
-	if p := keyProblem(key); p != "" {
-		return Errorf(EINVALID, "invalid artifact key %s: %s", quoteInput(key), p)
-	}
-	return nil
-}
-
-// ValidateTag checks a tag a version may hold: 1-63 letters, digits, '-',
-// '_' and '.', starting and ending with a letter or digit. "*" is valid in a
-// URI (it names every version) but is not a tag, so it is rejected here.
-func ValidateTag(tag string) error {
-	if tag == TagAll {
-		return Errorf(EINVALID, "invalid tag %q: %q is reserved (in a URI it names every version)", tag, TagAll)
-	}
-	if p := tagProblem(tag); p != "" {
-		return Errorf(EINVALID, "invalid tag %s: %s", quoteInput(tag), p)
-	}
-	return nil
-}
-
 // CanonicalURI is v's canonical URI (API.md): v's kind's prefix, project, key,
 // "#<iteration>" when the iteration is not 0, ":<askedTag>" when askedTag is
 // set and v holds it (else ":latest" when v holds latest, else no tag),
@@ -251,56 +211,6 @@ func CanonicalURI(v Version, askedTag string) string {
 		u.Tag = TagLatest
 	}
 	return u.String()
-}
-
-func projectProblem(name string) string {
-	switch {
-	case name == "":
-		return "must not be empty"
-	case len(name) > MaxProjectNameLen:
-		return "is longer than " + strconv.Itoa(MaxProjectNameLen) + " characters"
-	case !projectRE.MatchString(name):
-		return "must be lowercase letters, digits and '-', starting and ending with a letter or digit"
-	}
-	return ""
-}
-
-func keyProblem(key string) string {
-	switch {
-	case key == "":
-		return "must not be empty"
-	case len(key) > MaxKeyLen:
-		return "is longer than " + strconv.Itoa(MaxKeyLen) + " characters"
-	case strings.Contains(key, "/"):
-		return "must not contain '/'"
-	case strings.Contains(key, ".."):
-		return "must not contain \"..\""
-	case !keyRE.MatchString(key):
-		return "must be letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
-	}
-	return ""
-}
-
-func tagProblem(tag string) string {
-	switch {
-	case tag == "":
-		return "must not be empty"
-	case len(tag) > MaxTagLen:
-		return "is longer than " + strconv.Itoa(MaxTagLen) + " characters"
-	case !tagRE.MatchString(tag):
-		return "must be letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
-	}
-	return ""
-}
-
-func idProblem(id string, limit int) string {
-	switch {
-	case len(id) > limit:
-		return "is longer than " + strconv.Itoa(limit) + " characters"
-	case !idRE.MatchString(id):
-		return "must be letters, digits, '-' and '_', starting with a letter or digit"
-	}
-	return ""
 }
 
 func parseIteration(s string) (int, string) {

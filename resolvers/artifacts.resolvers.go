@@ -83,9 +83,6 @@ func (r *artifactVersionResolver) Yaml(ctx context.Context, obj *model.ArtifactV
 
 // DownloadURL is the resolver for the downloadUrl field.
 func (r *artifactVersionResolver) DownloadURL(ctx context.Context, obj *model.ArtifactVersion) (*string, error) {
-	if !r.Service.CanServe(obj.Domain) {
-		return nil, nil // outside the blob roots: this server never serves it
-	}
 	return r.downloadURL(ctx, obj.Domain)
 }
 

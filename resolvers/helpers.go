@@ -117,12 +117,11 @@ func (r *Resolver) lineageGraph(ctx context.Context, g lineage.Graph) (*model.Li
 // blob store when configured and possible, else this server's download
 // route; nil when no blob store here serves its location.
 func (r *Resolver) downloadURL(ctx context.Context, v lineage.Version) (*string, error) {
-	router, ok := r.Service.Blobs.(lineage.BlobRouter)
-	if ok && !router.Serves(v.TargetPath) {
+	if !r.Service.CanServe(v) {
 		return nil, nil
 	}
-	if ok && r.SignedURLTTL > 0 {
-		u, signed, err := router.SignedURL(ctx, v.TargetPath, r.SignedURLTTL)
+	if r.SignedURLTTL > 0 {
+		u, signed, err := r.Service.SignedURL(ctx, v, r.SignedURLTTL)
 		if err != nil {
 			return nil, err
 		}

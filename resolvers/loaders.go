@@ -26,16 +26,26 @@ type loaders struct {
 	edges    *dataloadgen.Loader[edgeKey, []lineage.Edge]
 }
 
-// loaderWait is how long a loader collects keys before it calls the store:
+// DefaultLoaderWait is how long a loader collects keys before it reads:
 // long enough for gqlgen to start the resolvers of a whole list on a busy
 // machine, short against a request.
-const loaderWait = 2 * time.Millisecond
+const DefaultLoaderWait = 2 * time.Millisecond
 
-func newLoaders(store lineage.Store) *loaders {
-	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait)}
+// batchReader is the batched reads the loaders make; the Service is one.
+type batchReader interface {
+	Versions(ctx context.Context, uids []string) ([]lineage.Version, error)
+	Runs(ctx context.Context, keys []lineage.RunKey) ([]lineage.Run, error)
+	Edges(ctx context.Context, nodes []lineage.NodeRef, dir lineage.EdgeDirection, rels ...lineage.Relation) ([]lineage.Edge, error)
+}
+
+func newLoaders(store batchReader, wait time.Duration) *loaders {
+	if wait <= 0 {
+		wait = DefaultLoaderWait
+	}
+	opts := []dataloadgen.Option{dataloadgen.WithWait(wait)}
 	return &loaders{
 		versions: dataloadgen.NewMappedLoader(func(ctx context.Context, uids []string) (map[string]lineage.Version, error) {
-			vs, err := store.GetVersions(ctx, uids)
+			vs, err := store.Versions(ctx, uids)
 			out := make(map[string]lineage.Version, len(vs))
 			for _, v := range vs {
 				out[v.UID] = v
@@ -43,7 +53,7 @@ func newLoaders(store lineage.Store) *loaders {
 			return out, err
 		}, opts...),
 		runs: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []lineage.RunKey) (map[lineage.RunKey]lineage.Run, error) {
-			rs, err := store.GetRuns(ctx, keys)
+			rs, err := store.Runs(ctx, keys)
 			out := make(map[lineage.RunKey]lineage.Run, len(rs))
 			for _, r := range rs {
 				out[r.Key()] = r
@@ -56,9 +66,9 @@ func newLoaders(store lineage.Store) *loaders {
 	}
 }
 
-// fetchEdges answers a batch of edgeKeys with one Store.Edges call per
+// fetchEdges answers a batch of edgeKeys with one Edges call per
 // (direction, relation) pair present in the batch.
-func fetchEdges(ctx context.Context, store lineage.Store, keys []edgeKey) ([][]lineage.Edge, []error) {
+func fetchEdges(ctx context.Context, store batchReader, keys []edgeKey) ([][]lineage.Edge, []error) {
 	type group struct {
 		dir lineage.EdgeDirection
 		rel lineage.Relation
@@ -105,7 +115,7 @@ func (r *Resolver) loaders(ctx context.Context) *loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
 		return l
 	}
-	return newLoaders(r.Service.Store)
+	return newLoaders(r.Service, 0)
 }
 
 // versionsByUID loads versions, skipping ones deleted since they were named.

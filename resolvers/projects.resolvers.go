@@ -37,7 +37,7 @@ func (r *queryResolver) Project(ctx context.Context, name string) (*model.Projec
 
 // Projects is the resolver for the projects field.
 func (r *queryResolver) Projects(ctx context.Context) ([]*model.Project, error) {
-	ps, err := r.Service.Store.ListProjects(ctx)
+	ps, err := r.Service.ListProjects(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -31,9 +31,10 @@ type Resolver struct {
 	SignedURLTTL time.Duration
 }
 
-// WithLoaders gives a request its own dataloaders.
-func WithLoaders(ctx context.Context, store lineage.Store) context.Context {
-	return withLoaders(ctx, newLoaders(store))
+// WithLoaders gives a request its own dataloaders, which collect keys for
+// wait (0: DefaultLoaderWait) before each read.
+func WithLoaders(ctx context.Context, svc *lineage.Service, wait time.Duration) context.Context {
+	return withLoaders(ctx, newLoaders(svc, wait))
 }
 
 // New returns a root resolver over svc; the HTTP layer sets the URL makers.

@@ -17,7 +17,7 @@ func (r *subscriptionResolver) ArtifactLogged(ctx context.Context, project strin
 	if _, err := r.Service.Project(ctx, project); err != nil {
 		return nil, err
 	}
-	events, cancel := r.Service.Events.Subscribe(project)
+	events, cancel := r.Service.Subscribe(project)
 	out := make(chan *model.ArtifactVersion)
 	go func() {
 		defer close(out)

@@ -1,0 +1,127 @@
+package lineage
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// ParseNodeID reads a lineage node id: a store:// URI or "run:<project>/<uid>".
+func (s *Service) ParseNodeID(ctx context.Context, id string) (NodeRef, error) {
+	if rest, ok := strings.CutPrefix(id, "run:"); ok {
+		project, uid, _ := strings.Cut(rest, "/")
+		r, err := s.Run(ctx, RunKey{Project: project, UID: uid})
+		if err != nil {
+			return NodeRef{}, err
+		}
+		return RunNode(r.Key()), nil
+	}
+	v, _, err := s.Resolve(ctx, id)
+	if err != nil {
+		return NodeRef{}, err
+	}
+	return VersionNode(v), nil
+}
+
+// RunNodeID is a run's lineage node id.
+func RunNodeID(k RunKey) string { return "run:" + k.Project + "/" + k.UID }
+
+// Both asks Lineage for upstream and downstream at once.
+const Both Direction = "BOTH"
+
+// Lineage answers a lineage query from a node id. BOTH is the union of the
+// upstream and downstream answers, sharing one node limit.
+func (s *Service) Lineage(ctx context.Context, id string, dir Direction, depth, limit *int) (Graph, error) {
+	d, l, err := s.bounds(depth, limit)
+	if err != nil {
+		return Graph{}, err
+	}
+	start, err := s.ParseNodeID(ctx, id)
+	if err != nil {
+		return Graph{}, err
+	}
+	if dir != Both {
+		return s.store.Lineage(ctx, LineageQuery{Start: start, Direction: dir, Depth: d, Limit: l})
+	}
+	up, err := s.store.Lineage(ctx, LineageQuery{Start: start, Direction: Upstream, Depth: d, Limit: l})
+	if err != nil {
+		return Graph{}, err
+	}
+	down, err := s.store.Lineage(ctx, LineageQuery{Start: start, Direction: Downstream, Depth: d, Limit: l - len(up.Nodes) + 1})
+	if err != nil {
+		return Graph{}, err
+	}
+	g := Graph{Nodes: append(up.Nodes, down.Nodes[1:]...), Edges: append(up.Edges, down.Edges...),
+		Truncated: up.Truncated || down.Truncated}
+	slices.SortStableFunc(g.Nodes, func(a, b GraphNode) int {
+		if a.Depth != b.Depth {
+			return a.Depth - b.Depth
+		}
+		return compareNodes(a.Ref, b.Ref)
+	})
+	SortEdges(g.Edges)
+	return g, nil
+}
+
+func (s *Service) bounds(depth, limit *int) (int, int, error) {
+	d, l := s.Config.MaxLineageDepth, s.Config.DefaultLineageLimit
+	if depth != nil {
+		d = *depth
+	}
+	if limit != nil {
+		l = *limit
+	}
+	switch {
+	case d < 0:
+		return 0, 0, Errorf(EINVALID, "depth must not be negative")
+	case d > s.Config.MaxLineageDepth:
+		return 0, 0, Errorf(ELIMIT, "depth may be at most %d", s.Config.MaxLineageDepth)
+	case l < 1:
+		return 0, 0, Errorf(EINVALID, "limit must be at least 1")
+	case l > s.Config.MaxLineageLimit:
+		return 0, 0, Errorf(ELIMIT, "limit may be at most %d", s.Config.MaxLineageLimit)
+	}
+	return d, l, nil
+}
+
+// Impact lists what depends on a version: every version and run downstream,
+// and the pipelines those runs belong to.
+type Impact struct {
+	Versions  []string // uids
+	Runs      []RunKey
+	Pipelines []PipelineKey
+	Truncated bool
+}
+
+// PipelineKey names a pipeline: its id within a project.
+type PipelineKey struct{ Project, ID string }
+
+// Impact answers "what breaks if this changes".
+func (s *Service) Impact(ctx context.Context, uri string, depth, limit *int) (Impact, error) {
+	g, err := s.Lineage(ctx, uri, Downstream, depth, limit)
+	if err != nil {
+		return Impact{}, err
+	}
+	out := Impact{Truncated: g.Truncated}
+	for _, n := range g.Nodes[1:] {
+		switch n.Ref.Type {
+		case NodeArtifact:
+			out.Versions = append(out.Versions, n.Ref.UID)
+		case NodeRun:
+			out.Runs = append(out.Runs, RunKey{Project: n.Ref.Project, UID: n.Ref.UID})
+		}
+	}
+	runs, err := s.store.GetRuns(ctx, out.Runs)
+	if err != nil {
+		return Impact{}, err
+	}
+	seen := map[PipelineKey]bool{}
+	for _, r := range runs {
+		k := PipelineKey{Project: r.Project, ID: r.Pipeline}
+		if r.Pipeline != "" && !seen[k] {
+			seen[k] = true
+			out.Pipelines = append(out.Pipelines, k)
+		}
+	}
+	return out, nil
+}
