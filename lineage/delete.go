@@ -50,6 +50,9 @@ func (s *Service) DeleteArtifactVersions(ctx context.Context, uri string, strate
 	if err != nil {
 		return DeleteResult{}, err
 	}
+	if err := s.canWrite(ctx, u.Project); err != nil {
+		return DeleteResult{}, err
+	}
 	max := 1
 	if u.Tag == "*" || (u.Tree != "" && u.Tag == "" && u.UID == "") {
 		max = 0

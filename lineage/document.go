@@ -74,8 +74,11 @@ func kindOfDoc(s string) Kind {
 
 // Export builds the Document of v, with its sources and links as URIs.
 func (s *Service) Export(ctx context.Context, v Version, askedTag string) (Document, error) {
+	if err := s.readsVersion(ctx, v); err != nil {
+		return Document{}, err
+	}
 	node := VersionNode(v)
-	edges, err := s.store.Edges(ctx, []NodeRef{node}, Outgoing, RelDerivedFrom, RelLinksTo)
+	edges, err := s.Edges(ctx, []NodeRef{node}, Outgoing, RelDerivedFrom, RelLinksTo)
 	if err != nil {
 		return Document{}, err
 	}
@@ -83,7 +86,7 @@ func (s *Service) Export(ctx context.Context, v Version, askedTag string) (Docum
 	for _, e := range edges {
 		uids = append(uids, e.To.UID)
 	}
-	targets, err := s.store.GetVersions(ctx, uids)
+	targets, err := s.Versions(ctx, uids)
 	if err != nil {
 		return Document{}, err
 	}

@@ -32,6 +32,9 @@ const DefaultGCGrace = time.Hour
 // write) and removes those older than the grace period.
 func (s *Service) GC(ctx context.Context, opts GCOptions) (GCReport, error) {
 	var rep GCReport
+	if err := s.requireAdmin(ctx); err != nil {
+		return rep, err
+	}
 	roots, referenced, err := s.gcInventory(ctx)
 	if err != nil {
 		return rep, err

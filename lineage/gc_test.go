@@ -157,19 +157,19 @@ func TestCrashBeforeCommitLeavesOnlyAnOrphanThatGCRemoves(t *testing.T) {
 	checkNoMissingBlobs(t, r.store, r.fs)
 
 	// Young orphans are spared: they may belong to a log in flight.
-	rep, err := svc.GC(ctx, lineage.GCOptions{Grace: time.Hour})
+	rep, err := svc.GC(lineage.AsOperator(ctx), lineage.GCOptions{Grace: time.Hour})
 	if err != nil || len(rep.Orphans) != 0 || rep.Scanned != 2 {
 		t.Fatalf("gc with grace: %+v %v", rep, err)
 	}
 	svc.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-	rep, err = svc.GC(ctx, lineage.GCOptions{Grace: time.Hour, DryRun: true})
+	rep, err = svc.GC(lineage.AsOperator(ctx), lineage.GCOptions{Grace: time.Hour, DryRun: true})
 	if err != nil || len(rep.Orphans) != 1 || rep.Orphans[0].Location != orphan || rep.Removed != 0 {
 		t.Fatalf("dry run: %+v %v", rep, err)
 	}
 	if _, err := os.Stat(orphan); err != nil {
 		t.Fatal("dry run removed the orphan")
 	}
-	rep, err = svc.GC(ctx, lineage.GCOptions{Grace: time.Hour})
+	rep, err = svc.GC(lineage.AsOperator(ctx), lineage.GCOptions{Grace: time.Hour})
 	if err != nil || rep.Removed != 1 {
 		t.Fatalf("gc: %+v %v", rep, err)
 	}
@@ -191,7 +191,7 @@ func TestGCLeavesDataInPlaceAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc.Now = func() time.Time { return time.Now().Add(48 * time.Hour) }
-	if _, err := svc.GC(ctx, lineage.GCOptions{}); err != nil {
+	if _, err := svc.GC(lineage.AsOperator(ctx), lineage.GCOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{inPlace, stray} {

@@ -32,6 +32,9 @@ const Both Direction = "BOTH"
 // Lineage answers a lineage query from a node id. BOTH is the union of the
 // upstream and downstream answers, sharing one node limit.
 func (s *Service) Lineage(ctx context.Context, id string, dir Direction, depth, limit *int) (Graph, error) {
+	if _, err := s.caller(ctx); err != nil {
+		return Graph{}, err
+	}
 	d, l, err := s.bounds(depth, limit)
 	if err != nil {
 		return Graph{}, err
@@ -40,19 +43,26 @@ func (s *Service) Lineage(ctx context.Context, id string, dir Direction, depth, 
 	if err != nil {
 		return Graph{}, err
 	}
-	if dir != Both {
-		return s.store.Lineage(ctx, LineageQuery{Start: start, Direction: dir, Depth: d, Limit: l})
-	}
-	up, err := s.store.Lineage(ctx, LineageQuery{Start: start, Direction: Upstream, Depth: d, Limit: l})
+	visible, err := s.readable(ctx)
 	if err != nil {
 		return Graph{}, err
 	}
-	down, err := s.store.Lineage(ctx, LineageQuery{Start: start, Direction: Downstream, Depth: d, Limit: l - len(up.Nodes) + 1})
+	q := LineageQuery{Start: start, Direction: dir, Depth: d, Limit: l, Visible: visible}
+	if dir != Both {
+		return s.store.Lineage(ctx, q)
+	}
+	q.Direction = Upstream
+	up, err := s.store.Lineage(ctx, q)
+	if err != nil {
+		return Graph{}, err
+	}
+	q.Direction, q.Limit = Downstream, l-len(up.Nodes)+1
+	down, err := s.store.Lineage(ctx, q)
 	if err != nil {
 		return Graph{}, err
 	}
 	g := Graph{Nodes: append(up.Nodes, down.Nodes[1:]...), Edges: append(up.Edges, down.Edges...),
-		Truncated: up.Truncated || down.Truncated}
+		Truncated: up.Truncated || down.Truncated, Hidden: up.Hidden + down.Hidden}
 	slices.SortStableFunc(g.Nodes, func(a, b GraphNode) int {
 		if a.Depth != b.Depth {
 			return a.Depth - b.Depth
@@ -91,6 +101,7 @@ type Impact struct {
 	Runs      []RunKey
 	Pipelines []PipelineKey
 	Truncated bool
+	Hidden    int // nodes left out because the caller may not read their project
 }
 
 // PipelineKey names a pipeline: its id within a project.
@@ -102,7 +113,7 @@ func (s *Service) Impact(ctx context.Context, uri string, depth, limit *int) (Im
 	if err != nil {
 		return Impact{}, err
 	}
-	out := Impact{Truncated: g.Truncated}
+	out := Impact{Truncated: g.Truncated, Hidden: g.Hidden}
 	for _, n := range g.Nodes[1:] {
 		switch n.Ref.Type {
 		case NodeArtifact:
@@ -111,7 +122,7 @@ func (s *Service) Impact(ctx context.Context, uri string, depth, limit *int) (Im
 			out.Runs = append(out.Runs, RunKey{Project: n.Ref.Project, UID: n.Ref.UID})
 		}
 	}
-	runs, err := s.store.GetRuns(ctx, out.Runs)
+	runs, err := s.Runs(ctx, out.Runs)
 	if err != nil {
 		return Impact{}, err
 	}

@@ -458,7 +458,7 @@ func TestNoVersionPointsAtMissingContent(t *testing.T) {
 				}
 			}
 			r.blobs.failDelete = failBlobDelete
-			rep, err := svc.GC(ctx, lineage.GCOptions{Grace: grace})
+			rep, err := svc.GC(lineage.AsOperator(ctx), lineage.GCOptions{Grace: grace})
 			r.blobs.failDelete = false
 			after := files()
 			switch {

@@ -119,6 +119,9 @@ func (req LogRequest) validateContent() error {
 // prepareLog validates a log call and works out its version, without
 // writing anything.
 func (s *Service) prepareLog(ctx context.Context, req LogRequest) (preparedLog, error) {
+	if err := s.canWrite(ctx, req.Project); err != nil {
+		return preparedLog{}, err
+	}
 	proj, err := s.Project(ctx, req.Project)
 	if err != nil {
 		return preparedLog{}, err

@@ -8,6 +8,9 @@ import "context"
 // knows whether another match follows: a page costs at most what it returns
 // plus the runs of other pipelines in between. Total is not counted (-1).
 func (s *Service) PipelineRunsPage(ctx context.Context, p PipelineKey, page Page) (RunPage, error) {
+	if err := s.canRead(ctx, p.Project); err != nil {
+		return RunPage{}, err
+	}
 	page, err := s.page(page)
 	if err != nil {
 		return RunPage{}, err

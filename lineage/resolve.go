@@ -15,6 +15,9 @@ func (s *Service) Resolve(ctx context.Context, uri string) (Version, URI, error)
 	if u.Tag == "*" {
 		return Version{}, u, Errorf(EINVALID, "%q names every version; name one", uri)
 	}
+	if err := s.canRead(ctx, u.Project); err != nil {
+		return Version{}, u, Errorf(ENOTFOUND, "no artifact version matches %s", uri)
+	}
 	vs, err := s.resolve(ctx, u, 1)
 	if err != nil {
 		return Version{}, u, err

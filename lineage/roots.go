@@ -140,12 +140,20 @@ func (s *Service) CanServe(v Version) bool {
 
 // VersionIn returns the version uid of project, or ENOTFOUND.
 func (s *Service) VersionIn(ctx context.Context, project, uid string) (Version, error) {
+	// Who asks comes first, so that an unauthenticated caller cannot tell
+	// an existing version from a missing one.
+	if _, err := s.caller(ctx); err != nil {
+		return Version{}, err
+	}
 	vs, err := s.store.GetVersions(ctx, []string{uid})
 	if err != nil {
 		return Version{}, err
 	}
 	if len(vs) == 0 || vs[0].Project != project {
 		return Version{}, Errorf(ENOTFOUND, "no artifact version %s in project %q", uid, project)
+	}
+	if err := s.readsVersion(ctx, vs[0]); err != nil {
+		return Version{}, err
 	}
 	return vs[0], nil
 }
@@ -159,6 +167,9 @@ func errNotServed(v Version) error {
 // OpenContent opens v's content for download, refusing content outside the
 // blob roots. It is the only way the HTTP layer reads content.
 func (s *Service) OpenContent(ctx context.Context, v Version) (Blob, error) {
+	if err := s.readsVersion(ctx, v); err != nil {
+		return Blob{}, err
+	}
 	if !s.CanServe(v) {
 		return Blob{}, errNotServed(v)
 	}
@@ -167,6 +178,9 @@ func (s *Service) OpenContent(ctx context.Context, v Version) (Blob, error) {
 
 // OpenContentRange reads length bytes of v's content from offset.
 func (s *Service) OpenContentRange(ctx context.Context, v Version, offset, length int64) (io.ReadCloser, error) {
+	if err := s.readsVersion(ctx, v); err != nil {
+		return nil, err
+	}
 	if !s.CanServe(v) {
 		return nil, errNotServed(v)
 	}
@@ -201,6 +215,9 @@ func (s *Service) VerifyContent(ctx context.Context, v Version) error {
 // content serves it directly; ok is false when that store cannot sign (the
 // content then comes through this server).
 func (s *Service) SignedURL(ctx context.Context, v Version, ttl time.Duration) (url string, ok bool, err error) {
+	if err := s.readsVersion(ctx, v); err != nil {
+		return "", false, err
+	}
 	if !s.CanServe(v) {
 		return "", false, errNotServed(v)
 	}

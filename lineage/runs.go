@@ -40,6 +40,9 @@ func (req StartRunRequest) Validate() error {
 // StartRun records a run and what it consumes. Starting a run again with the
 // same uid and name returns the recorded run, so a job may retry.
 func (s *Service) StartRun(ctx context.Context, req StartRunRequest) (Run, error) {
+	if err := s.canWrite(ctx, req.Project); err != nil {
+		return Run{}, err
+	}
 	proj, err := s.Project(ctx, req.Project)
 	if err != nil {
 		return Run{}, err
@@ -83,6 +86,9 @@ func (s *Service) StartRun(ctx context.Context, req StartRunRequest) (Run, error
 
 // Run returns one run or ENOTFOUND.
 func (s *Service) Run(ctx context.Context, key RunKey) (Run, error) {
+	if err := s.canRead(ctx, key.Project); err != nil {
+		return Run{}, err
+	}
 	rs, err := s.store.GetRuns(ctx, []RunKey{key})
 	if err != nil {
 		return Run{}, err
@@ -98,6 +104,9 @@ func (s *Service) Run(ctx context.Context, key RunKey) (Run, error) {
 func (s *Service) FinishRun(ctx context.Context, key RunKey, state RunState) (Run, error) {
 	if !state.Valid() || state == RunRunning {
 		return Run{}, Errorf(EINVALID, "a run finishes as COMPLETED, FAILED or ABORTED, not %q", state)
+	}
+	if err := s.canWrite(ctx, key.Project); err != nil {
+		return Run{}, err
 	}
 	r, err := s.Run(ctx, key)
 	if err != nil {

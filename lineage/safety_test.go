@@ -36,7 +36,7 @@ func TestGCWalksOnlyBlobRoots(t *testing.T) {
 	os.MkdirAll(filepath.Dir(stray), 0o755)
 	os.WriteFile(stray, []byte("not ours"), 0o644)
 	svc.Now = func() time.Time { return time.Now().Add(48 * time.Hour) }
-	rep, err := svc.GC(ctx, lineage.GCOptions{})
+	rep, err := svc.GC(lineage.AsOperator(ctx), lineage.GCOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"sync"
 	"time"
 )
@@ -23,6 +24,16 @@ type Config struct {
 	// empty means the roots of DefaultArtifactPath and ServerArtifactPath.
 	// They are configuration: no request widens them.
 	BlobRoots []string
+
+	// Auth says whether callers need a token (AuthToken) or not (AuthNone,
+	// the default). AdminToken is the bootstrap ADMIN secret, if any.
+	Auth       AuthMode
+	AdminToken string
+	// ServerKey keys the hashes of token secrets and the signatures of
+	// download links; servers sharing a store must share it.
+	ServerKey []byte
+	// LinkTTL is how long a signed download link is valid; 0: 15 minutes.
+	LinkTTL time.Duration
 }
 
 // DefaultConfig returns the limits the server starts with.
@@ -54,6 +65,10 @@ type Service struct {
 	uploads      map[string]*pendingUpload
 	uploadsBytes int64
 
+	tokensMu   sync.Mutex
+	touched    map[string]time.Time       // token id → when LastUsedAt was last written
+	revocation map[string][]chan struct{} // token id → watchers of its revocation
+
 	// contentMu serialises what reads or changes who points at stored
 	// content (logs in place, deletions), so a deletion's check that no
 	// surviving version points at a blob cannot race a new reference.
@@ -78,9 +93,47 @@ func NewUID() string {
 func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 
 // Subscribe returns a channel of the project's newly committed versions and
-// a function that ends the subscription.
-func (s *Service) Subscribe(project string) (<-chan Version, func()) {
-	return s.events.Subscribe(project)
+// a function that ends the subscription. The channel closes, ending the
+// subscription, when the caller's token is revoked on this server or
+// expires.
+func (s *Service) Subscribe(ctx context.Context, project string) (<-chan Version, func(), error) {
+	if _, err := s.Project(ctx, project); err != nil {
+		return nil, nil, err
+	}
+	c, err := s.caller(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	events, cancel := s.events.Subscribe(project)
+	ended, unwatch := s.callerEnds(c)
+	out := make(chan Version)
+	stop := make(chan struct{})
+	go func() {
+		defer close(out)
+		defer unwatch()
+		defer cancel()
+		for {
+			select {
+			case v, ok := <-events:
+				if !ok {
+					return
+				}
+				select {
+				case out <- v:
+				case <-stop:
+					return
+				case <-ended:
+					return
+				}
+			case <-stop:
+				return
+			case <-ended:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return out, func() { once.Do(func() { close(stop) }) }, nil
 }
 
 // Subscribers counts the live subscriptions to a project's new versions.
@@ -89,12 +142,22 @@ func (s *Service) Subscribers(project string) int { return s.events.Subscribers(
 // Versions returns the versions with these uids that exist, in any order:
 // the batched read behind the API's dataloaders.
 func (s *Service) Versions(ctx context.Context, uids []string) ([]Version, error) {
-	return s.store.GetVersions(ctx, uids)
+	visible, err := s.readable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.store.GetVersions(ctx, uids)
+	return slices.DeleteFunc(vs, func(v Version) bool { return !visible(v.Project) }), err
 }
 
 // Runs returns the runs with these keys that exist, in any order.
 func (s *Service) Runs(ctx context.Context, keys []RunKey) ([]Run, error) {
-	return s.store.GetRuns(ctx, keys)
+	visible, err := s.readable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.store.GetRuns(ctx, keys)
+	return slices.DeleteFunc(rs, func(r Run) bool { return !visible(r.Project) }), err
 }
 
 // Edges returns the edges of the given relations that leave (Outgoing) or
@@ -103,5 +166,10 @@ func (s *Service) Edges(ctx context.Context, nodes []NodeRef, dir EdgeDirection,
 	if err := dir.Validate(); err != nil {
 		return nil, err
 	}
-	return s.store.Edges(ctx, nodes, dir, rels...)
+	visible, err := s.readable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	es, err := s.store.Edges(ctx, nodes, dir, rels...)
+	return slices.DeleteFunc(es, func(e Edge) bool { return !visible(e.From.Project) || !visible(e.To.Project) }), err
 }

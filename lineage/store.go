@@ -139,6 +139,10 @@ type LineageQuery struct {
 	Direction Direction
 	Depth     int
 	Limit     int
+	// Visible says which projects' nodes the answer may hold (nil: all).
+	// A node of another project is left out with its edges, counted in
+	// Graph.Hidden, and the walk does not go on through it.
+	Visible func(project string) bool
 }
 
 // GraphNode is a node found by a traversal, at its shortest distance.
@@ -153,6 +157,7 @@ type Graph struct {
 	Nodes     []GraphNode
 	Edges     []Edge
 	Truncated bool
+	Hidden    int // nodes left out because Visible refused their project
 }
 
 // Store keeps the metadata graph. Every implementation passes
@@ -193,6 +198,16 @@ type Store interface {
 	Edges(ctx context.Context, nodes []NodeRef, dir EdgeDirection, rels ...Relation) ([]Edge, error)
 	// Lineage answers exactly as Traverse does over Edges.
 	Lineage(ctx context.Context, q LineageQuery) (Graph, error)
+
+	// CreateToken stores a token record (never a secret); ECONFLICT if its
+	// ID exists.
+	CreateToken(ctx context.Context, t Token) error
+	GetToken(ctx context.Context, id string) (Token, error) // ENOTFOUND if absent
+	ListTokens(ctx context.Context) ([]Token, error)        // by CreatedAt, then ID
+	// DeleteToken removes a token; it reports whether it existed.
+	DeleteToken(ctx context.Context, id string) (bool, error)
+	// TouchToken sets a token's LastUsedAt; ENOTFOUND if absent.
+	TouchToken(ctx context.Context, id string, at time.Time) error
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -8,7 +8,7 @@ func (s *Service) TagArtifact(ctx context.Context, uri, tag string) (Version, er
 	if err := ValidateTag(tag); err != nil || tag == "*" {
 		return Version{}, Errorf(EINVALID, "invalid tag %q", tag)
 	}
-	v, _, err := s.Resolve(ctx, uri)
+	v, err := s.resolveToChange(ctx, uri)
 	if err != nil {
 		return Version{}, err
 	}
@@ -20,7 +20,7 @@ func (s *Service) UntagArtifact(ctx context.Context, uri, tag string) (Version, 
 	if err := ValidateTag(tag); err != nil || tag == "*" {
 		return Version{}, Errorf(EINVALID, "invalid tag %q", tag)
 	}
-	v, _, err := s.Resolve(ctx, uri)
+	v, err := s.resolveToChange(ctx, uri)
 	if err != nil {
 		return Version{}, err
 	}
@@ -32,7 +32,7 @@ func (s *Service) LinkArtifacts(ctx context.Context, from, to, relation string) 
 	if err := validateName("link relation", relation); err != nil {
 		return Version{}, err
 	}
-	f, _, err := s.Resolve(ctx, from)
+	f, err := s.resolveToChange(ctx, from)
 	if err != nil {
 		return Version{}, err
 	}
@@ -41,4 +41,18 @@ func (s *Service) LinkArtifacts(ctx context.Context, from, to, relation string) 
 		return Version{}, inputError("link target", to, err)
 	}
 	return s.store.AddLink(ctx, f.UID, Link{Relation: relation, UID: t.UID}, s.now())
+}
+
+// resolveToChange finds the version uri names for a write: EFORBIDDEN
+// first when the caller may not change its project, existing or not.
+func (s *Service) resolveToChange(ctx context.Context, uri string) (Version, error) {
+	u, err := ParseURI(uri)
+	if err != nil {
+		return Version{}, err
+	}
+	if err := s.canWrite(ctx, u.Project); err != nil {
+		return Version{}, err
+	}
+	v, _, err := s.Resolve(ctx, uri)
+	return v, err
 }

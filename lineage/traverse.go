@@ -83,8 +83,10 @@ func neighbourEdges(ctx context.Context, x Expander, nodes []NodeRef, steps []st
 
 // anyUnheld reports whether a node of frontier has a neighbour along steps
 // that is not held, asking x's HasUnheld when it has one.
-func anyUnheld(ctx context.Context, x Expander, frontier []NodeRef, steps []step, held map[NodeRef]int) (bool, error) {
-	isHeld := func(n NodeRef) bool { _, ok := held[n]; return ok }
+func anyUnheld(ctx context.Context, x Expander, frontier []NodeRef, steps []step, held map[NodeRef]int, visible func(string) bool) (bool, error) {
+	// A hidden neighbour does not make the answer cut: saying so would
+	// tell that something the caller may not see lies beyond.
+	isHeld := func(n NodeRef) bool { _, ok := held[n]; return ok || !visible(n.Project) }
 	for _, s := range steps {
 		if p, ok := x.(Peeker); ok {
 			found, err := p.HasUnheld(ctx, frontier, s.dir, s.rels, isHeld)
@@ -124,6 +126,11 @@ func TraverseWith(ctx context.Context, x Expander, q LineageQuery) (Graph, error
 		return Graph{}, err
 	}
 	steps := traversalSteps[q.Direction]
+	visible := q.Visible
+	if visible == nil {
+		visible = func(string) bool { return true }
+	}
+	hidden := map[NodeRef]bool{}
 	held := map[NodeRef]int{q.Start: 0}
 	g := Graph{Nodes: []GraphNode{{Ref: q.Start, Depth: 0}}}
 	frontier := []NodeRef{q.Start}
@@ -131,7 +138,7 @@ func TraverseWith(ctx context.Context, x Expander, q LineageQuery) (Graph, error
 		if depth > q.Depth {
 			// Nodes at Depth were reached but not expanded: peek only to
 			// tell whether the answer was cut.
-			cut, err := anyUnheld(ctx, x, frontier, steps, held)
+			cut, err := anyUnheld(ctx, x, frontier, steps, held, visible)
 			if err != nil {
 				return Graph{}, err
 			}
@@ -144,6 +151,10 @@ func TraverseWith(ctx context.Context, x Expander, q LineageQuery) (Graph, error
 		}
 		var fresh []NodeRef
 		for _, n := range far {
+			if !visible(n.Project) {
+				hidden[n] = true // left out, and not walked through
+				continue
+			}
 			if _, ok := held[n]; !ok {
 				fresh = append(fresh, n)
 			}
@@ -169,6 +180,7 @@ func TraverseWith(ctx context.Context, x Expander, q LineageQuery) (Graph, error
 	}
 	SortEdges(g.Edges)
 	g.Edges = slices.Compact(g.Edges)
+	g.Hidden = len(hidden)
 	return g, nil
 }
 

@@ -17,8 +17,9 @@ type UploadTicket struct {
 type pendingUpload struct {
 	req     LogRequest
 	expires time.Time
-	size    int64 // requestSize(req), counted in uploadsBytes
-	busy    bool  // a PUT is streaming it now
+	size    int64  // requestSize(req), counted in uploadsBytes
+	busy    bool   // a PUT is streaming it now
+	owner   string // the TokenID of the caller that made it: only it may use the ticket
 }
 
 // Upload ticket bounds: tickets are held in memory until used or expired,
@@ -39,6 +40,10 @@ func (s *Service) CreateUpload(ctx context.Context, req LogRequest) (UploadTicke
 	if req.Body != nil || req.Content != nil || req.TargetPath != "" {
 		return UploadTicket{}, Errorf(EINVALID, "an upload ticket takes its content in the upload: give no body, file or targetPath")
 	}
+	c, err := s.caller(ctx)
+	if err != nil {
+		return UploadTicket{}, err
+	}
 	req.streamed = true
 	p, err := s.prepareLog(ctx, req)
 	if err != nil {
@@ -57,7 +62,7 @@ func (s *Service) CreateUpload(ctx context.Context, req LogRequest) (UploadTicke
 	if len(s.uploads) >= MaxPendingUploads || s.uploadsBytes+size > MaxPendingUploadMB<<20 {
 		return UploadTicket{}, Errorf(ELIMIT, "too many uploads are pending (at most %d, %d MiB); finish or let some expire, then try again", MaxPendingUploads, MaxPendingUploadMB)
 	}
-	s.uploads[t.ID] = &pendingUpload{req: req, expires: t.ExpiresAt, size: size}
+	s.uploads[t.ID] = &pendingUpload{req: req, expires: t.ExpiresAt, size: size, owner: c.TokenID}
 	s.uploadsBytes += size
 	return t, nil
 }
@@ -91,9 +96,16 @@ func (s *Service) PendingUploads() int {
 // one upload per ticket runs at a time (ECONFLICT otherwise); a failed one
 // gives the ticket back.
 func (s *Service) CompleteUpload(ctx context.Context, ticket string, body io.Reader) (Version, error) {
+	c, err := s.caller(ctx)
+	if err != nil {
+		return Version{}, err
+	}
 	s.uploadsMu.Lock()
 	s.sweepUploads(s.Now())
 	u, ok := s.uploads[ticket]
+	// A ticket is bound to the token that made it: for any other caller
+	// it does not exist.
+	ok = ok && u.owner == c.TokenID
 	if ok && u.busy {
 		s.uploadsMu.Unlock()
 		return Version{}, Errorf(ECONFLICT, "an upload for this ticket is already under way")

@@ -19,6 +19,7 @@ var lineageTests = []test{
 	{"DiamondKeepsBothEdges", testDiamond},
 	{"ShortcutKeepsShortestDepth", testShortcut},
 	{"CrossesProjects", testCrossProject},
+	{"HiddenProjectsAreLeftOutNotWalked", testHiddenProjects},
 	{"UnknownStartIsAlone", testUnknownStart},
 	{"BadQueryIsInvalid", testBadLineageQuery},
 }
@@ -295,6 +296,37 @@ func testCrossProject(t *testing.T, s lineage.Store) {
 		edge(fc, lineage.RelConsumed, hol),
 		edge(fc, lineage.RelProduced, out),
 	)
+}
+
+// A node of a project the query may not show is left out with its edges,
+// counted, and not walked through: sales' raw → shared's clean → sales'
+// model, seen from model with shared hidden, stops at the run in sales
+// that consumed clean; raw beyond stays unseen, and nothing says the
+// answer was cut.
+func testHiddenProjects(t *testing.T, s lineage.Store) {
+	mustPutVersion(t, s, newVersion("sales", "raw", "raw", 0))
+	prep := mustCreateRun(t, s, newRun("shared", "prep", "prep", 1), "raw")
+	mustPutVersion(t, s, newVersion("shared", "clean", "clean", 2).by(prep))
+	train := mustCreateRun(t, s, newRun("sales", "train", "train", 3), "clean")
+	mustPutVersion(t, s, newVersion("sales", "model", "model", 4).by(train))
+	model, tr := vnode("sales", "model"), rnode("sales", "train")
+	for _, depth := range []int{1, 2, 10} {
+		q := up(model, depth, 100)
+		q.Visible = func(p string) bool { return p != "shared" }
+		g, err := s.Lineage(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantNodes := []lineage.GraphNode{node(model, 0), node(tr, 1)}
+		wantEdges := []lineage.Edge{edge(tr, lineage.RelProduced, model)}
+		wantHidden := 1
+		if depth == 1 {
+			wantHidden = 0 // clean lies past the depth: never looked at
+		}
+		if !reflect.DeepEqual(g.Nodes, wantNodes) || !reflect.DeepEqual(g.Edges, wantEdges) || g.Hidden != wantHidden || g.Truncated {
+			t.Fatalf("depth %d with shared hidden:\n%s  hidden: %d, want %d", depth, formatGraph(g), g.Hidden, wantHidden)
+		}
+	}
 }
 
 func testUnknownStart(t *testing.T, s lineage.Store) {

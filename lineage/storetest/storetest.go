@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) lineage.Store) {
 		{"ListVersions", listTests},
 		{"DeleteVersions", deleteTests},
 		{"Lineage", lineageTests},
+		{"Tokens", tokenTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {

@@ -19,6 +19,8 @@ type change struct {
 	deleted  []string          // uids of versions removed, with every edge touching them
 	dropped  []lineage.Edge    // the edges touching the deleted versions
 	edges    []lineage.Edge    // new edges, known to be absent
+	tokens   []lineage.Token   // new tokens and new states of existing ones
+	unTokens []string          // ids of tokens removed
 }
 
 // record is one encoded key and value of a bucket.
@@ -26,12 +28,12 @@ type record struct{ key, val []byte }
 
 // commit makes ch durable, then visible. The caller holds wmu.
 func (s *Store) commit(ch *change) error {
-	if len(ch.projects)+len(ch.runs)+len(ch.versions)+len(ch.deleted)+len(ch.edges) == 0 {
+	if len(ch.projects)+len(ch.runs)+len(ch.versions)+len(ch.deleted)+len(ch.edges)+len(ch.tokens)+len(ch.unTokens) == 0 {
 		return nil
 	}
 	// Encode first: a value that cannot be encoded is the caller's mistake,
 	// found before anything is written.
-	var projects, runs, versions, edges []record
+	var projects, runs, versions, edges, tokens []record
 	for _, p := range ch.projects {
 		val, err := json.Marshal(p)
 		if err != nil {
@@ -56,6 +58,13 @@ func (s *Store) commit(ch *change) error {
 	for _, e := range ch.edges {
 		edges = append(edges, record{key: edgeKey(e)})
 	}
+	for _, t := range ch.tokens {
+		val, err := json.Marshal(t)
+		if err != nil {
+			return lineage.Errorf(lineage.EINVALID, "token %q cannot be stored: %v", t.ID, err)
+		}
+		tokens = append(tokens, record{[]byte(t.ID), val})
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := putAll(tx.Bucket(bucketProjects), projects); err != nil {
 			return err
@@ -78,7 +87,16 @@ func (s *Store) commit(ch *change) error {
 				return err
 			}
 		}
-		return putAll(eb, edges)
+		if err := putAll(eb, edges); err != nil {
+			return err
+		}
+		tb := tx.Bucket(bucketTokens)
+		for _, id := range ch.unTokens {
+			if err := tb.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return putAll(tb, tokens)
 	})
 	if err != nil {
 		return fmt.Errorf("embedded: write: %w", err)
@@ -100,6 +118,12 @@ func (s *Store) commit(ch *change) error {
 	}
 	for _, e := range ch.edges {
 		s.graph.add(e)
+	}
+	for _, id := range ch.unTokens {
+		delete(s.tokens, id)
+	}
+	for _, r := range tokens {
+		s.applyToken(mustDecode[lineage.Token](r.val))
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ func (s *Store) load() (err error) {
 		// the transaction ends.
 		projects, runs, versions := rawValues(tx, bucketProjects), rawValues(tx, bucketRuns), rawValues(tx, bucketVersions)
 		edges := rawKeys(tx, bucketEdges)
+		tokens := rawValues(tx, bucketTokens)
 
 		ps, err := decodeAll(projects, decode[lineage.Project])
 		if err != nil {
@@ -37,6 +38,10 @@ func (s *Store) load() (err error) {
 		es, err := decodeAll(edges, decodeEdgeKey)
 		if err != nil {
 			return fmt.Errorf("edge: %w", err)
+		}
+		ts, err := decodeAll(tokens, decode[lineage.Token])
+		if err != nil {
+			return fmt.Errorf("token: %w", err)
 		}
 
 		for _, p := range ps {
@@ -68,6 +73,9 @@ func (s *Store) load() (err error) {
 		s.graph.ids = make(map[lineage.NodeRef]int32, len(vs)+len(rs))
 		for _, e := range es {
 			s.graph.add(e)
+		}
+		for _, t := range ts {
+			s.applyToken(t)
 		}
 		return nil
 	})

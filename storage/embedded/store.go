@@ -8,13 +8,17 @@
 // in-memory state only after its transaction committed, so memory never holds
 // what the disk lacks.
 //
-// The file holds five buckets, each record JSON encoded:
+// The file holds six buckets, each record JSON encoded:
 //
 //	meta      "format" → the file format's version
 //	projects  name → lineage.Project
 //	runs      ["project","uid"] → lineage.Run
 //	versions  uid → lineage.Version (tags and UpdatedAt included)
 //	edges     [from type, project, uid, to type, project, uid, relation, name] → empty
+//	tokens    id → lineage.Token (its hash, never its secret)
+//
+// The tokens bucket came later than the others: Open adds it to a file that
+// lacks it, which changes nothing else, so the format stays the same.
 //
 // In memory, per project, versions are kept in lists ordered by (UpdatedAt,
 // UID): one for the whole project and one per key, tree, tag, label key and
@@ -63,6 +67,7 @@ type Store struct {
 	tags     map[tagKey]*lineage.Version // the holder of each tag
 	indexes  map[string]*projectIndex    // by project name
 	graph    *graph
+	tokens   map[string]*lineage.Token // by id
 }
 
 // tagKey names a tag's scope: a tag names at most one version per (project,
@@ -92,7 +97,8 @@ var (
 	bucketRuns     = []byte("runs")
 	bucketVersions = []byte("versions")
 	bucketEdges    = []byte("edges")
-	allBuckets     = [][]byte{bucketMeta, bucketProjects, bucketRuns, bucketVersions, bucketEdges}
+	bucketTokens   = []byte("tokens")
+	allBuckets     = [][]byte{bucketMeta, bucketProjects, bucketRuns, bucketVersions, bucketEdges, bucketTokens}
 	keyFormat      = []byte("format")
 )
 
@@ -119,6 +125,7 @@ func Open(path string) (*Store, error) {
 		tags:     map[tagKey]*lineage.Version{},
 		indexes:  map[string]*projectIndex{},
 		graph:    newGraph(),
+		tokens:   map[string]*lineage.Token{},
 	}
 	if err := s.init(); err != nil {
 		db.Close()
@@ -164,6 +171,10 @@ func (s *Store) init() (err error) {
 		}
 		if f := string(meta.Get(keyFormat)); f != formatVersion {
 			return fmt.Errorf("unsupported file format %q (this server reads %q)", f, formatVersion)
+		}
+		// Files written before tokens existed lack their bucket.
+		if _, err := tx.CreateBucketIfNotExists(bucketTokens); err != nil {
+			return err
 		}
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {

@@ -72,6 +72,22 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if n, err := s.DeleteVersions(ctx, []string{"gone"}); err != nil || n != 1 {
 		t.Fatal(n, err)
 	}
+	exp := t0.Add(24 * time.Hour)
+	for _, tk := range []lineage.Token{
+		{ID: "t1", Name: "ds", Role: lineage.RoleEditor, Projects: []string{"p"}, Hash: "h1", CreatedAt: t0, ExpiresAt: &exp},
+		{ID: "t2", Name: "dash", Role: lineage.RoleViewer, Hash: "h2", CreatedAt: t0},
+		{ID: "t3", Name: "gone", Role: lineage.RoleAdmin, Hash: "h3", CreatedAt: t0},
+	} {
+		if err := s.CreateToken(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.TouchToken(ctx, "t1", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.DeleteToken(ctx, "t3"); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
 	before := snapshot(t, s)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -103,6 +119,7 @@ type storeSnapshot struct {
 	versions []lineage.Version
 	edges    []lineage.Edge
 	lineage  lineage.Graph
+	tokens   []lineage.Token
 }
 
 func snapshot(t *testing.T, s *embedded.Store) storeSnapshot {
@@ -114,6 +131,9 @@ func snapshot(t *testing.T, s *embedded.Store) storeSnapshot {
 		t.Fatal(err)
 	}
 	if snap.run, err = s.GetRuns(ctx, []lineage.RunKey{{Project: "p", UID: "r1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if snap.tokens, err = s.ListTokens(ctx); err != nil {
 		t.Fatal(err)
 	}
 	page, err := s.ListVersions(ctx, "p", lineage.VersionFilter{}, lineage.Page{First: 100})
@@ -145,8 +165,17 @@ func equalSnapshots(a, b storeSnapshot) bool {
 	})
 	sameRuns := len(a.run) == 1 && len(b.run) == 1 && a.run[0].State == b.run[0].State &&
 		a.run[0].FinishedAt.Equal(*b.run[0].FinishedAt)
-	return sameVersions && sameRuns &&
+	sameTokens := len(a.tokens) == 2 && slices.EqualFunc(a.tokens, b.tokens, func(x, y lineage.Token) bool {
+		return x.ID == y.ID && x.Name == y.Name && x.Role == y.Role && slices.Equal(x.Projects, y.Projects) &&
+			x.Hash == y.Hash && x.CreatedAt.Equal(y.CreatedAt) && equalTimes(x.ExpiresAt, y.ExpiresAt) &&
+			equalTimes(x.LastUsedAt, y.LastUsedAt)
+	})
+	return sameVersions && sameRuns && sameTokens &&
 		a.project.Description == b.project.Description && a.project.CreatedAt.Equal(b.project.CreatedAt) &&
 		slices.Equal(a.edges, b.edges) &&
 		slices.Equal(a.lineage.Nodes, b.lineage.Nodes) && slices.Equal(a.lineage.Edges, b.lineage.Edges)
+}
+
+func equalTimes(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
 }

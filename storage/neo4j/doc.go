@@ -23,6 +23,9 @@
 //	                    one per tag name and artifact iteration: holder
 //	                    (the uid of the version holding it, absent when
 //	                    none does) and writes (a counter written to lock it)
+//	(:Token {id})       name, role, projects, hash (the keyed hash of the
+//	                    secret, never the secret), createdAt, expiresAt,
+//	                    lastUsedAt; no relationships
 //
 // Relationships, all pointing from subject to object as lineage.Edge does,
 // and each a lineage.Edge:

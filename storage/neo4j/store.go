@@ -109,6 +109,7 @@ var schema = []string{
 	"CREATE CONSTRAINT run_key IF NOT EXISTS FOR (r:Run) REQUIRE (r.project, r.uid) IS UNIQUE",
 	"CREATE CONSTRAINT version_uid IF NOT EXISTS FOR (v:Version) REQUIRE v.uid IS UNIQUE",
 	"CREATE CONSTRAINT tag_key IF NOT EXISTS FOR (t:Tag) REQUIRE (t.project, t.key, t.iteration, t.name) IS UNIQUE",
+	"CREATE CONSTRAINT token_id IF NOT EXISTS FOR (t:Token) REQUIRE t.id IS UNIQUE",
 	"CREATE RANGE INDEX run_project_started IF NOT EXISTS FOR (r:Run) ON (r.project, r.startedAt)",
 	"CREATE RANGE INDEX version_project_updated IF NOT EXISTS FOR (v:Version) ON (v.project, v.updatedAt)",
 	"CREATE RANGE INDEX version_project_key IF NOT EXISTS FOR (v:Version) ON (v.project, v.key)",
