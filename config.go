@@ -30,6 +30,12 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	LogFormat      string
 	AdminToken     string
+	// Access control (README, Security): Auth is lineage.AuthToken or
+	// AuthNone; AuthDefaulted says it was not set but chosen by --addr.
+	Auth           lineage.AuthMode
+	AuthDefaulted  bool
+	ServerKeyFile  string // "": <data-dir>/server.key
+	LinkTTL        time.Duration
 	SignedURLTTL   time.Duration
 	GCSSignerEmail string
 	GCSSignerKey   string // path to a PEM private key
@@ -90,7 +96,7 @@ func configFlags(fset *flag.FlagSet, getenv func(string) string) func() (Config,
 		return n
 	}
 	c := new(Config)
-	var origins, blobRoots, hosts string
+	var origins, blobRoots, hosts, auth string
 	fset.StringVar(&c.Addr, "addr", env("ARTIGRAPH_ADDR", "127.0.0.1:8080"), "listen address (ARTIGRAPH_ADDR)")
 	fset.StringVar(&c.DataDir, "data-dir", env("ARTIGRAPH_DATA_DIR", "./data"), "embedded store and default blob directory (ARTIGRAPH_DATA_DIR)")
 	fset.StringVar(&c.ArtifactPath, "artifact-path", env("ARTIGRAPH_ARTIFACT_PATH", ""), "server-level artifact path, e.g. gs://bucket/prefix or file:///dir (ARTIGRAPH_ARTIFACT_PATH)")
@@ -102,7 +108,10 @@ func configFlags(fset *flag.FlagSet, getenv func(string) string) func() (Config,
 	fset.IntVar(&c.MaxLineage, "max-lineage-depth", int(envInt("ARTIGRAPH_MAX_LINEAGE_DEPTH", 10)), "deepest lineage/impact traversal (ARTIGRAPH_MAX_LINEAGE_DEPTH)")
 	fset.DurationVar(&c.RequestTimeout, "request-timeout", 60*time.Second, "deadline of each GraphQL request")
 	fset.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish after SIGTERM")
-	fset.StringVar(&c.AdminToken, "admin-token", env("ARTIGRAPH_ADMIN_TOKEN", ""), "bearer token enabling admin operations such as gc; none by default (ARTIGRAPH_ADMIN_TOKEN)")
+	fset.StringVar(&c.AdminToken, "admin-token", env("ARTIGRAPH_ADMIN_TOKEN", ""), "an ADMIN bearer token from configuration, to create the first tokens and run gc; none by default (ARTIGRAPH_ADMIN_TOKEN)")
+	fset.StringVar(&auth, "auth", env("ARTIGRAPH_AUTH", ""), "token (every request needs a token) or none (anyone may read and write); default: none when --addr is loopback, else token (ARTIGRAPH_AUTH)")
+	fset.StringVar(&c.ServerKeyFile, "server-key-file", env("ARTIGRAPH_SERVER_KEY_FILE", ""), "file of the key that hashes token secrets and signs download links, created (32 random bytes, mode 0600) if missing; servers sharing a Neo4j must share it; default <data-dir>/server.key (ARTIGRAPH_SERVER_KEY_FILE)")
+	fset.DurationVar(&c.LinkTTL, "download-link-ttl", lineage.DefaultLinkTTL, "how long a signed downloadUrl of this server is valid (--auth token)")
 	fset.DurationVar(&c.SignedURLTTL, "signed-url-ttl", 0, "when positive, downloadUrl is a signed blob-store URL valid this long, where the store signs (GCS)")
 	fset.StringVar(&c.GCSSignerEmail, "gcs-signer-email", env("ARTIGRAPH_GCS_SIGNER_EMAIL", ""), "service account that signs GCS download URLs (ARTIGRAPH_GCS_SIGNER_EMAIL)")
 	fset.StringVar(&c.GCSSignerKey, "gcs-signer-key", env("ARTIGRAPH_GCS_SIGNER_KEY", ""), "PEM private key file of that service account (ARTIGRAPH_GCS_SIGNER_KEY)")
@@ -120,6 +129,20 @@ func configFlags(fset *flag.FlagSet, getenv func(string) string) func() (Config,
 			return Config{}, err
 		}
 		c.AllowedHosts = allowedHosts(hosts, c.Addr)
+		switch mode := lineage.AuthMode(strings.TrimSpace(auth)); mode {
+		case "":
+			c.Auth, c.AuthDefaulted = lineage.AuthToken, true
+			if isLoopbackAddr(c.Addr) {
+				c.Auth = lineage.AuthNone
+			}
+		case lineage.AuthToken, lineage.AuthNone:
+			c.Auth = mode
+		default:
+			return Config{}, fmt.Errorf("--auth (ARTIGRAPH_AUTH) %q: use token or none", auth)
+		}
+		if c.LinkTTL <= 0 {
+			return Config{}, errors.New("--download-link-ttl must be positive")
+		}
 		c.Neo4j = neo4j.Config{URI: getenv("NEO4J_URI"), User: getenv("NEO4J_USER"),
 			Password: getenv("NEO4J_PASSWORD"), Database: getenv("NEO4J_DATABASE")}
 		for _, o := range strings.Split(origins, ",") {

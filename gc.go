@@ -43,7 +43,7 @@ func gcCommand(args []string, getenv func(string) string, stdout, stderr io.Writ
 		return 1
 	}
 	defer m.Close()
-	rep, err := m.Service.GC(context.Background(), lineage.GCOptions{Grace: *grace, DryRun: *dryRun})
+	rep, err := m.Service.GC(lineage.AsOperator(context.Background()), lineage.GCOptions{Grace: *grace, DryRun: *dryRun})
 	if err != nil {
 		fmt.Fprintln(stderr, "artigraph gc:", err)
 		return 1

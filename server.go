@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,6 +48,7 @@ func Open(c Config, log *slog.Logger) (*Main, error) {
 		return nil, err
 	}
 	m.Log = log
+	logAuthMode(c, log)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		m.Close()
@@ -54,7 +56,7 @@ func Open(c Config, log *slog.Logger) (*Main, error) {
 	}
 	h := api.New(api.Options{Service: m.Service, Logger: log, AllowedOrigins: c.CORSOrigins,
 		MaxQueryDepth: c.MaxQueryDepth, MaxComplexity: c.MaxComplexity, MaxUploadBytes: c.MaxUploadBytes,
-		RequestTimeout: c.RequestTimeout, AdminToken: c.AdminToken, SignedURLTTL: c.SignedURLTTL,
+		RequestTimeout: c.RequestTimeout, SignedURLTTL: c.SignedURLTTL,
 		AllowedHosts: c.AllowedHosts, ListenAddr: ln.Addr().String(), MaxRequestBytes: c.MaxRequestBytes,
 		MaxQueryFields: c.MaxQueryFields, MaxSubscriptions: c.MaxSubscriptions, BodyIdleTimeout: c.ReadTimeout})
 	m.HTTP, m.ln = newHTTPServer(c, h, ln)
@@ -114,6 +116,19 @@ func openStores(c Config) (_ *Main, err error) {
 	cfg.DefaultArtifactPath = filepath.Join(dataDir, "artifacts") + "/{{project}}"
 	cfg.MaxUploadBytes = c.MaxUploadBytes
 	cfg.MaxLineageDepth = c.MaxLineage
+	cfg.Auth = c.Auth
+	if cfg.Auth == "" {
+		cfg.Auth = lineage.AuthNone // a Config not from parseConfig (tests)
+	}
+	cfg.AdminToken = c.AdminToken
+	cfg.LinkTTL = c.LinkTTL
+	keyFile := c.ServerKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(dataDir, "server.key")
+	}
+	if cfg.ServerKey, err = loadServerKey(keyFile); err != nil {
+		return nil, err
+	}
 	router := lineage.BlobRouter{"file": blobs}
 	gs, err := m.openGCS()
 	if err != nil {
@@ -124,6 +139,65 @@ func openStores(c Config) (_ *Main, err error) {
 	}
 	m.Service = lineage.NewService(m.Store, router, cfg)
 	return m, nil
+}
+
+// serverKeyBytes is the size of a new server key, and the least a key
+// file may hold.
+const serverKeyBytes = 32
+
+// loadServerKey reads the server key, creating it (32 random bytes, mode
+// 0600) when the file does not exist. The key hashes token secrets and
+// signs download links: servers sharing a store must share it, and a new
+// key invalidates every token and link.
+func loadServerKey(path string) ([]byte, error) {
+	key, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		key = make([]byte, serverKeyBytes)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			return loadServerKey(path) // another process created it first
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--server-key-file: %w", err)
+		}
+		_, err = f.Write(key)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path)
+			return nil, fmt.Errorf("--server-key-file: %w", err)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--server-key-file: %w", err)
+	}
+	if len(key) < serverKeyBytes {
+		return nil, fmt.Errorf("--server-key-file %s: the key is %d bytes, want at least %d", path, len(key), serverKeyBytes)
+	}
+	return key, nil
+}
+
+// logAuthMode says at start when requests need no token: a WARN on an
+// address others can reach, one INFO line on the loopback default.
+func logAuthMode(c Config, log *slog.Logger) {
+	if c.Auth != lineage.AuthNone {
+		return
+	}
+	switch {
+	case !isLoopbackAddr(c.Addr):
+		log.Warn("auth is off (--auth none) on a non-loopback address: anyone who reaches the server may read and write every project",
+			"addr", c.Addr)
+	case c.AuthDefaulted:
+		log.Info("auth is off: --addr is a loopback address, so --auth defaults to none; set --auth token to require tokens",
+			"addr", c.Addr)
+	default:
+		log.Info("auth is off (--auth none)", "addr", c.Addr)
+	}
 }
 
 // openStore opens Neo4j when NEO4J_URI is set, else the embedded store in

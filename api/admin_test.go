@@ -12,19 +12,25 @@ import (
 func TestGCMutationNeedsTheAdminToken(t *testing.T) {
 	const gc = `mutation { gc(dryRun: false, graceSeconds: 0) { roots scanned orphans removed } }`
 	disabled := newServer(t)
-	if r := disabled.doAs(t, "anything", gc, nil); len(r.Errors) == 0 || r.Errors[0].code() != "PERMISSION_DENIED" {
-		t.Fatalf("gc without an admin token configured: %+v", r.Errors)
+	if r := disabled.do(t, gc, nil); len(r.Errors) == 0 || r.Errors[0].code() != "PERMISSION_DENIED" {
+		t.Fatalf("gc by an anonymous caller: %+v", r.Errors)
+	}
+	// A token that is not one is refused before anything runs.
+	if r := disabled.doAs(t, "anything", gc, nil); len(r.Errors) == 0 || r.Errors[0].code() != "UNAUTHENTICATED" {
+		t.Fatalf("gc with a token that is not one: %+v", r.Errors)
 	}
 
-	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) { o.AdminToken = "s3cret" })
+	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) { c.AdminToken = "s3cret" })
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
 	s.mustDo(t, `mutation { logArtifact(input: {project: "p", key: "kept", kind: MODEL, body: "x"}) { uid } }`, nil, nil)
 	orphan := s.dir + "/artifacts/p/orphan.bin"
 	os.WriteFile(orphan, []byte("left by a crash"), 0o644)
-	for _, token := range []string{"", "wrong"} {
-		if r := s.doAs(t, token, gc, nil); len(r.Errors) == 0 || r.Errors[0].code() != "UNAUTHENTICATED" {
-			t.Fatalf("gc with token %q: %+v", token, r.Errors)
-		}
+	// Under --auth none an anonymous caller is an EDITOR: not enough.
+	if r := s.doAs(t, "", gc, nil); len(r.Errors) == 0 || r.Errors[0].code() != "PERMISSION_DENIED" {
+		t.Fatalf("gc without a token: %+v", r.Errors)
+	}
+	if r := s.doAs(t, "wrong", gc, nil); len(r.Errors) == 0 || r.Errors[0].code() != "UNAUTHENTICATED" {
+		t.Fatalf("gc with a wrong token: %+v", r.Errors)
 	}
 	r := s.doAs(t, "s3cret", gc, nil)
 	if len(r.Errors) > 0 {

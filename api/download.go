@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -19,7 +20,8 @@ import (
 )
 
 // ContentPath and YAMLPath are where a version's content and metadata are
-// downloaded from; the GraphQL downloadUrl field points at ContentPath.
+// downloaded from; the GraphQL downloadUrl field points at ContentPath
+// (ContentURL: signed under --auth token).
 func ContentPath(v lineage.Version) string {
 	return "/api/v1/artifacts/" + v.Project + "/" + v.UID + "/content"
 }
@@ -29,6 +31,39 @@ func UploadPath(ticket string) string { return "/api/v1/uploads/" + ticket }
 
 func YAMLPath(v lineage.Version) string {
 	return "/api/v1/artifacts/" + v.Project + "/" + v.UID + "/yaml"
+}
+
+// Query parameters of a signed download link.
+const (
+	linkExpires   = "expires"
+	linkSignature = "signature"
+)
+
+// ContentURL is where a browser fetches v's content from this server:
+// ContentPath, with a signed link (?expires=<unix>&signature=<sig>) when
+// the server needs tokens, so that following it needs no header.
+func ContentURL(ctx context.Context, svc *lineage.Service, v lineage.Version) (string, error) {
+	u := ContentPath(v)
+	l, ok, err := svc.SignLink(ctx, v)
+	if err != nil || !ok {
+		return u, err
+	}
+	q := url.Values{linkExpires: {strconv.FormatInt(l.Expires.Unix(), 10)}, linkSignature: {l.Signature}}
+	return u + "?" + q.Encode(), nil
+}
+
+// signedLink is the signed link a content request carries, if any: either
+// parameter makes it one (a link missing a part is refused, not ignored).
+func signedLink(r *http.Request) (lineage.SignedLink, bool) {
+	q := r.URL.Query()
+	if !q.Has(linkExpires) && !q.Has(linkSignature) {
+		return lineage.SignedLink{}, false
+	}
+	l := lineage.SignedLink{Project: r.PathValue("project"), UID: r.PathValue("uid"), Signature: q.Get(linkSignature)}
+	if n, err := strconv.ParseInt(q.Get(linkExpires), 10, 64); err == nil {
+		l.Expires = time.Unix(n, 0)
+	}
+	return l, true
 }
 
 type downloads struct {
@@ -68,6 +103,16 @@ func (d downloads) version(w http.ResponseWriter, r *http.Request) (lineage.Vers
 // is read only through the Service, which serves nothing outside the blob
 // roots (data logged in place elsewhere, the metadata store).
 func (d downloads) content(w http.ResponseWriter, r *http.Request) {
+	// A signed link (downloadUrl under --auth token) authorises this one
+	// version instead of a bearer token.
+	if l, ok := signedLink(r); ok {
+		ctx, err := d.svc.AuthenticateLink(r.Context(), l)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		r = r.WithContext(ctx)
+	}
 	v, ok := d.version(w, r)
 	if !ok {
 		return
@@ -197,11 +242,15 @@ func (d downloads) upload(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
+	download, err := ContentURL(r.Context(), d.svc, v)
+	if err != nil {
+		download = ContentPath(v)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	json.NewEncoder(w).Encode(map[string]any{
 		"uri": lineage.CanonicalURI(v, ""), "uid": v.UID, "project": v.Project, "key": v.Key,
-		"size": v.Size, "hash": v.Hash, "targetPath": v.TargetPath, "downloadUrl": ContentPath(v),
+		"size": v.Size, "hash": v.Hash, "targetPath": v.TargetPath, "downloadUrl": download,
 	})
 }
 

@@ -24,7 +24,7 @@ import (
 func TestEveryOperationOnGCS(t *testing.T) {
 	var fake *fakestorage.Server
 	s := newServer(t, onGCS(t, &fake), func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) {
-		o.AdminToken = "admin"
+		c.AdminToken = "admin"
 		o.MaxUploadBytes = 4 << 20
 	})
 	st := s.seed(t)

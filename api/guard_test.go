@@ -98,8 +98,9 @@ func multipartMutation(query string) (string, *bytes.Buffer) {
 // Hole 1b: a page on any site could post a multipart form to /graphql and
 // run mutations on a server that trusts loopback callers.
 func TestCrossSiteRequestsAreRefused(t *testing.T) {
-	s := newServer(t, func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) {
+	s := newServer(t, func(o *api.Options, c *lineage.Config, _ lineage.BlobRouter) {
 		o.AllowedOrigins = []string{"https://dash.example"}
+		c.AdminToken = "t" // a token that is one: an unknown token is refused (401)
 	})
 	const create = `mutation { upsertProject(input: {name: "csrf"}) { name } }`
 	ctype, body := multipartMutation(create)

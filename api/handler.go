@@ -5,12 +5,10 @@ package api
 import (
 	"bufio"
 	"context"
-	"crypto/subtle"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -49,7 +47,6 @@ type Options struct {
 	WebsocketInit    time.Duration // a websocket must send connection_init within it; 0: 10s
 	RequestTimeout   time.Duration
 	SignedURLTTL     time.Duration // > 0: downloadUrl is a signed blob-store URL where possible
-	AdminToken       string        // enables admin operations (gc) for callers presenting it
 	// LoaderWait is how long a request's dataloaders collect keys before
 	// they read; 0: resolvers.DefaultLoaderWait.
 	LoaderWait time.Duration
@@ -61,8 +58,10 @@ func New(o Options) http.Handler {
 		o.Logger = slog.Default()
 	}
 	mux := http.NewServeMux()
-	gql := newGraphQL(o)
-	mux.Handle("/graphql", gql)
+	d := downloads{svc: o.Service, log: o.Logger, timeout: o.RequestTimeout}
+	// Every route that reaches the Service runs with the caller its token
+	// names (authenticate); health checks and the UI's files are open.
+	mux.Handle("/graphql", authenticate(o.Service, graphQLAuthFailure(d), newGraphQL(o)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -76,10 +75,11 @@ func New(o Options) http.Handler {
 		}
 		w.Write([]byte("ready\n"))
 	})
-	d := downloads{svc: o.Service, log: o.Logger, timeout: o.RequestTimeout}
-	mux.HandleFunc("GET /api/v1/artifacts/{project}/{uid}/content", d.content)
-	mux.HandleFunc("GET /api/v1/artifacts/{project}/{uid}/yaml", d.yaml)
-	mux.HandleFunc("PUT /api/v1/uploads/{ticket}", d.upload)
+	authed := func(h http.HandlerFunc) http.Handler { return authenticate(o.Service, d.fail, h) }
+	mux.Handle("GET /api/v1/artifacts/{project}/{uid}/content", authed(d.content))
+	mux.Handle("GET /api/v1/artifacts/{project}/{uid}/yaml", authed(d.yaml))
+	// The upload ticket is bound to the token that asked for it.
+	mux.Handle("PUT /api/v1/uploads/{ticket}", authed(d.upload))
 	// The UI: GraphiQL at /graphiql, the artifact browser everywhere else.
 	mux.Handle("/", web.Handler())
 
@@ -87,7 +87,8 @@ func New(o Options) http.Handler {
 }
 
 func newGraphQL(o Options) http.Handler {
-	root := resolvers.New(o.Service, ContentPath, UploadPath)
+	contentURL := func(ctx context.Context, v lineage.Version) (string, error) { return ContentURL(ctx, o.Service, v) }
+	root := resolvers.New(o.Service, contentURL, UploadPath)
 	root.SignedURLTTL = o.SignedURLTTL
 	cfg := graph.Config{Resolvers: root}
 	setComplexity(&cfg.Complexity)
@@ -106,6 +107,9 @@ func newGraphQL(o Options) http.Handler {
 		PingPongInterval:      10 * time.Second,
 		// A socket that never says connection_init is closed.
 		InitTimeout: initTimeout,
+		// The token travels in connection_init's payload; without one the
+		// upgrade request's Authorization header counts.
+		InitFunc: websocketInit(o.Service),
 		// The request's own host is always allowed; CORS origins may
 		// connect too. Origin: null is refused unless "*" is listed.
 		Implementation: transport.CoderWebsocketImplementation{
@@ -135,6 +139,7 @@ func newGraphQL(o Options) http.Handler {
 	}
 	srv.Use(&operationLimits{MaxFields: maxFields, MaxDepth: o.MaxQueryDepth, MaxComplexity: o.MaxComplexity})
 	srv.Use(subs)
+	srv.Use(reauthenticate{svc: o.Service})
 	srv.Use(operationDeadline{d: o.RequestTimeout})
 	srv.AroundFields(stopWhenInterrupted)
 	srv.AroundResponses(oneInterruption)
@@ -143,11 +148,11 @@ func newGraphQL(o Options) http.Handler {
 	return subs.wrap(transportErrors(withRequestScope(o, srv)))
 }
 
-// withRequestScope gives each request its dataloaders and deadline.
+// withRequestScope gives each request its dataloaders and deadline; the
+// caller is already in the context (authenticate).
 func withRequestScope(o Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := withRequestOnce(resolvers.WithLoaders(r.Context(), o.Service, o.LoaderWait))
-		ctx = resolvers.WithAccess(ctx, access(r, o.AdminToken))
 		if o.RequestTimeout > 0 && r.Header.Get("Upgrade") == "" {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, o.RequestTimeout)
@@ -155,18 +160,6 @@ func withRequestScope(o Options, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// access compares the bearer token with the admin token in constant time.
-func access(r *http.Request, adminToken string) resolvers.Access {
-	if adminToken == "" {
-		return resolvers.AdminDisabled
-	}
-	given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if ok && subtle.ConstantTimeCompare([]byte(given), []byte(adminToken)) == 1 {
-		return resolvers.Admin
-	}
-	return resolvers.Anonymous
 }
 
 // statusRecorder remembers the status code for the access log.

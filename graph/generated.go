@@ -109,6 +109,7 @@ type ComplexityRoot struct {
 
 	ImpactReport struct {
 		Artifacts func(childComplexity int) int
+		Hidden    func(childComplexity int) int
 		Pipelines func(childComplexity int) int
 		Runs      func(childComplexity int) int
 		Truncated func(childComplexity int) int
@@ -127,6 +128,7 @@ type ComplexityRoot struct {
 
 	LineageGraph struct {
 		Edges     func(childComplexity int) int
+		Hidden    func(childComplexity int) int
 		Nodes     func(childComplexity int) int
 		Truncated func(childComplexity int) int
 	}
@@ -149,6 +151,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		CreateToken    func(childComplexity int, input model.TokenInput) int
 		CreateUpload   func(childComplexity int, input model.LogArtifactInput) int
 		DeleteArtifact func(childComplexity int, uri string, strategy *model.DeletionStrategy) int
 		FinishRun      func(childComplexity int, project string, uid string, state model.RunState) int
@@ -156,10 +159,16 @@ type ComplexityRoot struct {
 		ImportArtifact func(childComplexity int, yaml string, project *string, newKey *string, tag *string) int
 		LinkArtifacts  func(childComplexity int, from string, to string, relation string) int
 		LogArtifact    func(childComplexity int, input model.LogArtifactInput, file *graphql.Upload) int
+		RevokeToken    func(childComplexity int, id string) int
 		StartRun       func(childComplexity int, input model.StartRunInput) int
 		TagArtifact    func(childComplexity int, uri string, tag string) int
 		UntagArtifact  func(childComplexity int, uri string, tag string) int
 		UpsertProject  func(childComplexity int, input model.ProjectInput) int
+	}
+
+	NewToken struct {
+		Info  func(childComplexity int) int
+		Token func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -197,6 +206,8 @@ type ComplexityRoot struct {
 		Projects  func(childComplexity int) int
 		Run       func(childComplexity int, project string, uid string) int
 		Runs      func(childComplexity int, project string, first *int, after *string) int
+		Tokens    func(childComplexity int) int
+		Viewer    func(childComplexity int) int
 	}
 
 	Run struct {
@@ -227,6 +238,16 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		ArtifactLogged func(childComplexity int, project string) int
+	}
+
+	TokenInfo struct {
+		CreatedAt  func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Projects   func(childComplexity int) int
+		Role       func(childComplexity int) int
 	}
 
 	UploadTicket struct {
@@ -261,6 +282,8 @@ type LineageNodeResolver interface {
 }
 type MutationResolver interface {
 	UpsertProject(ctx context.Context, input model.ProjectInput) (*model.Project, error)
+	CreateToken(ctx context.Context, input model.TokenInput) (*model.NewToken, error)
+	RevokeToken(ctx context.Context, id string) (bool, error)
 	Gc(ctx context.Context, dryRun *bool, graceSeconds *int) (*model.GCReport, error)
 	LogArtifact(ctx context.Context, input model.LogArtifactInput, file *graphql.Upload) (*model.ArtifactVersion, error)
 	TagArtifact(ctx context.Context, uri string, tag string) (*model.ArtifactVersion, error)
@@ -278,6 +301,8 @@ type PipelineResolver interface {
 type QueryResolver interface {
 	Project(ctx context.Context, name string) (*model.Project, error)
 	Projects(ctx context.Context) ([]*model.Project, error)
+	Viewer(ctx context.Context) (*model.TokenInfo, error)
+	Tokens(ctx context.Context) ([]*model.TokenInfo, error)
 	Artifact(ctx context.Context, uri string) (*model.ArtifactVersion, error)
 	Artifacts(ctx context.Context, project string, filter *model.ArtifactFilter, first *int, after *string) (*model.ArtifactVersionConnection, error)
 	Lineage(ctx context.Context, uri string, direction model.LineageDirection, depth *int, limit *int) (*model.LineageGraph, error)
@@ -613,6 +638,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImpactReport.Artifacts(childComplexity), true
+	case "ImpactReport.hidden":
+		if e.ComplexityRoot.ImpactReport.Hidden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactReport.Hidden(childComplexity), true
 	case "ImpactReport.pipelines":
 		if e.ComplexityRoot.ImpactReport.Pipelines == nil {
 			break
@@ -670,6 +701,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LineageGraph.Edges(childComplexity), true
+	case "LineageGraph.hidden":
+		if e.ComplexityRoot.LineageGraph.Hidden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LineageGraph.Hidden(childComplexity), true
 	case "LineageGraph.nodes":
 		if e.ComplexityRoot.LineageGraph.Nodes == nil {
 			break
@@ -751,6 +788,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelInfo.Parameters(childComplexity), true
 
+	case "Mutation.createToken":
+		if e.ComplexityRoot.Mutation.CreateToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateToken(childComplexity, args["input"].(model.TokenInput)), true
 	case "Mutation.createUpload":
 		if e.ComplexityRoot.Mutation.CreateUpload == nil {
 			break
@@ -828,6 +876,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LogArtifact(childComplexity, args["input"].(model.LogArtifactInput), args["file"].(*graphql.Upload)), true
+	case "Mutation.revokeToken":
+		if e.ComplexityRoot.Mutation.RevokeToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeToken(childComplexity, args["id"].(string)), true
 	case "Mutation.startRun":
 		if e.ComplexityRoot.Mutation.StartRun == nil {
 			break
@@ -872,6 +931,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertProject(childComplexity, args["input"].(model.ProjectInput)), true
+
+	case "NewToken.info":
+		if e.ComplexityRoot.NewToken.Info == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NewToken.Info(childComplexity), true
+	case "NewToken.token":
+		if e.ComplexityRoot.NewToken.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NewToken.Token(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1050,6 +1122,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Runs(childComplexity, args["project"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.tokens":
+		if e.ComplexityRoot.Query.Tokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Tokens(childComplexity), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
 	case "Run.artifactPath":
 		if e.ComplexityRoot.Run.ArtifactPath == nil {
@@ -1178,6 +1262,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.ArtifactLogged(childComplexity, args["project"].(string)), true
 
+	case "TokenInfo.createdAt":
+		if e.ComplexityRoot.TokenInfo.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.CreatedAt(childComplexity), true
+	case "TokenInfo.expiresAt":
+		if e.ComplexityRoot.TokenInfo.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.ExpiresAt(childComplexity), true
+	case "TokenInfo.id":
+		if e.ComplexityRoot.TokenInfo.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.ID(childComplexity), true
+	case "TokenInfo.lastUsedAt":
+		if e.ComplexityRoot.TokenInfo.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.LastUsedAt(childComplexity), true
+	case "TokenInfo.name":
+		if e.ComplexityRoot.TokenInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.Name(childComplexity), true
+	case "TokenInfo.projects":
+		if e.ComplexityRoot.TokenInfo.Projects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.Projects(childComplexity), true
+	case "TokenInfo.role":
+		if e.ComplexityRoot.TokenInfo.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.Role(childComplexity), true
+
 	case "UploadTicket.expiresAt":
 		if e.ComplexityRoot.UploadTicket.ExpiresAt == nil {
 			break
@@ -1221,6 +1348,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ModelInput", ec.unmarshalInputModelInput),
 			graphql.NewInputUnmarshaler("ProjectInput", ec.unmarshalInputProjectInput),
 			graphql.NewInputUnmarshaler("StartRunInput", ec.unmarshalInputStartRunInput),
+			graphql.NewInputUnmarshaler("TokenInput", ec.unmarshalInputTokenInput),
 		)
 	}
 	first := true
@@ -1314,6 +1442,72 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/access.graphqls", Input: `# Access control: tokens, their roles and the projects they cover.
+#
+# Tokens travel as ` + "`" + `Authorization: Bearer <token>` + "`" + ` on HTTP and as
+# ` + "`" + `{"Authorization": "Bearer <token>"}` + "`" + ` in the websocket ` + "`" + `connection_init` + "`" + `
+# payload. With ` + "`" + `--auth token` + "`" + ` every request needs one; with ` + "`" + `--auth none` + "`" + `
+# a request without one may read and write every project.
+
+"What a token may do."
+enum Role {
+  "Reads the projects it covers."
+  VIEWER
+  "Reads and writes the projects it covers: projects, runs, logs, tags, links, deletes, imports, OpenLineage."
+  EDITOR
+  "Does everything, managing tokens and ` + "`" + `gc` + "`" + ` included."
+  ADMIN
+}
+
+"A token to create."
+input TokenInput {
+  "A name to recognise it by, 1 to 200 bytes."
+  name: String!
+  "What it may do."
+  role: Role!
+  "The projects it covers; none: all of them."
+  projects: [String!]
+  "When it stops working; none: never."
+  expiresAt: Time
+}
+
+"A token, as an ADMIN or its holder sees it: never its secret."
+type TokenInfo {
+  "Its id: the part of the token after ` + "`" + `agt_` + "`" + ` and before the secret."
+  id: ID!
+  name: String!
+  role: Role!
+  "The projects it covers; empty: all of them."
+  projects: [String!]!
+  "When it was created (the server's start for the ` + "`" + `--admin-token` + "`" + `)."
+  createdAt: Time!
+  "When it stops working; null: never."
+  expiresAt: Time
+  "When it was last used, written at most once a minute; null: never."
+  lastUsedAt: Time
+}
+
+"A token just created: the secret is shown this once."
+type NewToken {
+  "The whole token, ` + "`" + `agt_<id>_<secret>` + "`" + `, to send as ` + "`" + `Authorization: Bearer <token>` + "`" + `."
+  token: String!
+  info: TokenInfo!
+}
+
+extend type Query {
+  "The token this request was made with; null for a caller without one (` + "`" + `--auth none` + "`" + `)."
+  viewer: TokenInfo
+  "Every token. ADMIN only."
+  tokens: [TokenInfo!]!
+}
+
+extend type Mutation {
+  "Creates a token and returns its secret, which is not kept. ADMIN only."
+  createToken(input: TokenInput!): NewToken!
+  "Revokes a token: it stops working at once and its subscriptions end. Returns whether it existed. ADMIN only."
+  revokeToken(id: ID!): Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../schema/admin.graphqls", Input: `"What a garbage collection found and did."
 type GCReport {
   "Artifact-path roots scanned: the default, the server's, each project's and run's."
@@ -1328,7 +1522,7 @@ type GCReport {
 
 extend type Mutation {
   """
-  Admin only (` + "`" + `Authorization: Bearer <--admin-token>` + "`" + `). Finds blobs under the artifact paths that no
+  ADMIN only (` + "`" + `--admin-token` + "`" + ` or an ADMIN token). Finds blobs under the artifact paths that no
   version points at — left by a crash between a blob write and its commit — and deletes those older
   than ` + "`" + `graceSeconds` + "`" + ` (default 3600; younger ones may be uploads in flight).
   """
@@ -1785,6 +1979,8 @@ type LineageGraph {
   edges: [LineageEdge!]!
   "True when ` + "`" + `depth` + "`" + ` or ` + "`" + `limit` + "`" + ` cut the answer short."
   truncated: Boolean!
+  "Nodes left out because the caller may not read their project; their edges are left out too, and the traversal does not go through them."
+  hidden: Int!
 }
 
 "A run or an artifact version in a lineage graph."
@@ -1821,6 +2017,8 @@ type ImpactReport {
   pipelines: [Pipeline!]!
   "True when ` + "`" + `depth` + "`" + ` or ` + "`" + `limit` + "`" + ` cut the answer short."
   truncated: Boolean!
+  "Nodes left out because the caller may not read their project; the traversal does not go through them."
+  hidden: Int!
 }
 `, BuiltIn: false},
 	{Name: "../schema/projects.graphqls", Input: `# Projects, the root Query and Mutation types, and the small building blocks
@@ -2268,6 +2466,8 @@ func (ec *executionContext) childFields_ImpactReport(ctx context.Context, field 
 		return ec.fieldContext_ImpactReport_pipelines(ctx, field)
 	case "truncated":
 		return ec.fieldContext_ImpactReport_truncated(ctx, field)
+	case "hidden":
+		return ec.fieldContext_ImpactReport_hidden(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImpactReport", field.Name)
 }
@@ -2302,6 +2502,8 @@ func (ec *executionContext) childFields_LineageGraph(ctx context.Context, field 
 		return ec.fieldContext_LineageGraph_edges(ctx, field)
 	case "truncated":
 		return ec.fieldContext_LineageGraph_truncated(ctx, field)
+	case "hidden":
+		return ec.fieldContext_LineageGraph_hidden(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LineageGraph", field.Name)
 }
@@ -2338,6 +2540,16 @@ func (ec *executionContext) childFields_ModelInfo(ctx context.Context, field gra
 		return ec.fieldContext_ModelInfo_featureVector(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ModelInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_NewToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_NewToken_token(ctx, field)
+	case "info":
+		return ec.fieldContext_NewToken_info(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NewToken", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2442,6 +2654,26 @@ func (ec *executionContext) childFields_RunEdge(ctx context.Context, field graph
 		return ec.fieldContext_RunEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RunEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TokenInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TokenInfo_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TokenInfo_name(ctx, field)
+	case "role":
+		return ec.fieldContext_TokenInfo_role(ctx, field)
+	case "projects":
+		return ec.fieldContext_TokenInfo_projects(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TokenInfo_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_TokenInfo_expiresAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_TokenInfo_lastUsedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TokenInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_UploadTicket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2636,6 +2868,20 @@ func (ec *executionContext) field_ArtifactVersion_sources_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TokenInput, error) {
+			return ec.unmarshalNTokenInput2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐTokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2811,6 +3057,20 @@ func (ec *executionContext) field_Mutation_logArtifact_args(ctx context.Context,
 		return nil, err
 	}
 	args["file"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -4552,6 +4812,29 @@ func (ec *executionContext) fieldContext_ImpactReport_truncated(_ context.Contex
 	return graphql.NewScalarFieldContext("ImpactReport", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ImpactReport_hidden(ctx context.Context, field graphql.CollectedField, obj *model.ImpactReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactReport_hidden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hidden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactReport_hidden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactReport", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Label_key(ctx context.Context, field graphql.CollectedField, obj *model.Label) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4752,6 +5035,29 @@ func (ec *executionContext) _LineageGraph_truncated(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_LineageGraph_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LineageGraph", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LineageGraph_hidden(ctx context.Context, field graphql.CollectedField, obj *model.LineageGraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LineageGraph_hidden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hidden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LineageGraph_hidden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LineageGraph", field, false, false, "Int")
 }
 
 func (ec *executionContext) _LineageNode_id(ctx context.Context, field graphql.CollectedField, obj *model.LineageNode) (ret graphql.Marshaler) {
@@ -5063,6 +5369,94 @@ func (ec *executionContext) fieldContext_Mutation_upsertProject(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_upsertProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateToken(ctx, fc.Args["input"].(model.TokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NewToken) graphql.Marshaler {
+			return ec.marshalNNewToken2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐNewToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NewToken(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeToken(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5509,6 +5903,61 @@ func (ec *executionContext) fieldContext_Mutation_createUpload(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _NewToken_token(ctx context.Context, field graphql.CollectedField, obj *model.NewToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NewToken_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NewToken_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NewToken", field, false, false, "String")
+}
+
+func (ec *executionContext) _NewToken_info(ctx context.Context, field graphql.CollectedField, obj *model.NewToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NewToken_info(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Info, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TokenInfo) graphql.Marshaler {
+			return ec.marshalNTokenInfo2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐTokenInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NewToken_info(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NewToken",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5932,6 +6381,70 @@ func (ec *executionContext) fieldContext_Query_projects(_ context.Context, field
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Viewer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TokenInfo) graphql.Marshaler {
+			return ec.marshalOTokenInfo2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐTokenInfo(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_tokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Tokens(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenInfo) graphql.Marshaler {
+			return ec.marshalNTokenInfo2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐTokenInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenInfo(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6806,6 +7319,167 @@ func (ec *executionContext) fieldContext_Subscription_artifactLogged(ctx context
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TokenInfo_id(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TokenInfo_name(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TokenInfo_role(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "Role")
+}
+
+func (ec *executionContext) _TokenInfo_projects(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_projects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Projects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TokenInfo_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TokenInfo_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TokenInfo_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "Time")
 }
 
 func (ec *executionContext) _UploadTicket_url(ctx context.Context, field graphql.CollectedField, obj *model.UploadTicket) (ret graphql.Marshaler) {
@@ -8624,6 +9298,69 @@ func UnmarshalStartRunInput(ctx context.Context, raw any) (model.StartRunInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTokenInput(ctx context.Context, obj any) (model.TokenInput, error) {
+	var it model.TokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "role", "projects", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNRole2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "projects":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projects"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Projects = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTokenInput unmarshals raw into the TokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTokenInput(ctx context.Context, raw any) (model.TokenInput, error) {
+	var out model.TokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TokenInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -9063,6 +9800,11 @@ func (ec *executionContext) _ImpactReport(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "hidden":
+			out.Values[i] = ec._ImpactReport_hidden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9184,6 +9926,11 @@ func (ec *executionContext) _LineageGraph(ctx context.Context, sel ast.Selection
 			}
 		case "truncated":
 			out.Values[i] = ec._LineageGraph_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hidden":
+			out.Values[i] = ec._LineageGraph_hidden(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9343,6 +10090,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "gc":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_gc(ctx, field)
@@ -9410,6 +10171,44 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createUpload(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var newTokenImplementors = []string{"NewToken"}
+
+func (ec *executionContext) _NewToken(ctx context.Context, sel ast.SelectionSet, obj *model.NewToken) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, newTokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NewToken")
+		case "token":
+			out.Values[i] = ec._NewToken_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "info":
+			out.Values[i] = ec._NewToken_info(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9643,6 +10442,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_projects(ctx, field)
+				})
+		case "viewer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewer(ctx, field)
+				})
+		case "tokens":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tokens(ctx, field)
 				})
 		case "artifact":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -9900,6 +10711,69 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var tokenInfoImplementors = []string{"TokenInfo"}
+
+func (ec *executionContext) _TokenInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TokenInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tokenInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TokenInfo")
+		case "id":
+			out.Values[i] = ec._TokenInfo_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TokenInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._TokenInfo_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "projects":
+			out.Values[i] = ec._TokenInfo_projects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._TokenInfo_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._TokenInfo_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._TokenInfo_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var uploadTicketImplementors = []string{"UploadTicket"}
@@ -10593,6 +11467,14 @@ func (ec *executionContext) unmarshalNLogArtifactInput2githubᚗcomᚋartigraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNNewToken2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐNewToken(ctx context.Context, sel ast.SelectionSet, v *model.NewToken) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NewToken!")
+		return graphql.Null
+	}
+	return ec._NewToken(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -10652,6 +11534,16 @@ func (ec *executionContext) marshalNProject2ᚖgithubᚗcomᚋartigraphᚋartigr
 func (ec *executionContext) unmarshalNProjectInput2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐProjectInput(ctx context.Context, v any) (model.ProjectInput, error) {
 	res, err := ec.unmarshalInputProjectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
+	var res model.Role
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNRun2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐRunᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Run) graphql.Marshaler {
@@ -10780,6 +11672,35 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTokenInfo2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐTokenInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TokenInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTokenInfo2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐTokenInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTokenInfo2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐTokenInfo(ctx context.Context, sel ast.SelectionSet, v *model.TokenInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TokenInfo!")
+		return graphql.Null
+	}
+	return ec._TokenInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTokenInput2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐTokenInput(ctx context.Context, v any) (model.TokenInput, error) {
+	res, err := ec.unmarshalInputTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUploadTicket2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐUploadTicket(ctx context.Context, sel ast.SelectionSet, v *model.UploadTicket) graphql.Marshaler {
@@ -11263,6 +12184,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := scalars.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTokenInfo2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐTokenInfo(ctx context.Context, sel ast.SelectionSet, v *model.TokenInfo) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TokenInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {

@@ -186,3 +186,19 @@ func logRequest(input model.LogArtifactInput) lineage.LogRequest {
 	}
 	return req
 }
+
+// toTokenInfo shows a token without its secret or hash. A token without a
+// creation time (the --admin-token, which no store records) shows the
+// server's start instead.
+func (r *Resolver) toTokenInfo(t lineage.Token) *model.TokenInfo {
+	created := t.CreatedAt
+	if created.IsZero() {
+		created = r.Started
+	}
+	projects := t.Projects
+	if projects == nil {
+		projects = []string{}
+	}
+	return &model.TokenInfo{ID: t.ID, Name: t.Name, Role: model.Role(t.Role), Projects: projects,
+		CreatedAt: created, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt}
+}

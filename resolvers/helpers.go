@@ -92,7 +92,7 @@ func (r *Resolver) lineageGraph(ctx context.Context, g lineage.Graph) (*model.Li
 		ids[lineage.VersionNode(v)] = lineage.CanonicalURI(v, "")
 	}
 	out := &model.LineageGraph{Nodes: make([]*model.LineageNode, 0, len(g.Nodes)),
-		Edges: make([]*model.LineageEdge, 0, len(g.Edges)), Truncated: g.Truncated}
+		Edges: make([]*model.LineageEdge, 0, len(g.Edges)), Truncated: g.Truncated, Hidden: g.Hidden}
 	for _, n := range g.Nodes {
 		if n.Ref.Type == lineage.NodeRun {
 			ids[n.Ref] = lineage.RunNodeID(lineage.RunKey{Project: n.Ref.Project, UID: n.Ref.UID})
@@ -115,7 +115,7 @@ func (r *Resolver) lineageGraph(ctx context.Context, g lineage.Graph) (*model.Li
 
 // downloadURL is where a version's content is fetched: a signed URL to the
 // blob store when configured and possible, else this server's download
-// route; nil when no blob store here serves its location.
+// route (with a signed link under --auth token); nil when no blob store here serves its location.
 func (r *Resolver) downloadURL(ctx context.Context, v lineage.Version) (*string, error) {
 	if !r.Service.CanServe(v) {
 		return nil, nil
@@ -129,6 +129,9 @@ func (r *Resolver) downloadURL(ctx context.Context, v lineage.Version) (*string,
 			return &u, nil
 		}
 	}
-	u := r.ContentURL(v)
+	u, err := r.ContentURL(ctx, v)
+	if err != nil {
+		return nil, err
+	}
 	return &u, nil
 }

@@ -61,7 +61,7 @@ func (r *queryResolver) Impact(ctx context.Context, uri string, depth *int, limi
 		return nil, err
 	}
 	out := &model.ImpactReport{Artifacts: toVersions(vs), Runs: toRuns(rs), Pipelines: []*model.Pipeline{},
-		Truncated: im.Truncated}
+		Truncated: im.Truncated, Hidden: im.Hidden}
 	for _, p := range im.Pipelines {
 		out.Pipelines = append(out.Pipelines, &model.Pipeline{Project: p.Project, ID: p.ID})
 	}

@@ -21,14 +21,18 @@ import (
 // shares.
 type Resolver struct {
 	Service *lineage.Service
-	// ContentURL is where a version's content is downloaded (set by the HTTP
-	// layer, which owns the route).
-	ContentURL func(v lineage.Version) string
+	// ContentURL is where a version's content is downloaded, for the caller
+	// in ctx (set by the HTTP layer, which owns the route and its signed
+	// links).
+	ContentURL func(ctx context.Context, v lineage.Version) (string, error)
 	// UploadURL is where an upload ticket's content is PUT.
 	UploadURL func(ticket string) string
 	// SignedURLTTL, when positive, makes downloadUrl a signed URL straight
 	// to the blob store for stores that can sign (GCS).
 	SignedURLTTL time.Duration
+	// Started is when the server started: the createdAt shown for tokens
+	// no store records (the --admin-token).
+	Started time.Time
 }
 
 // WithLoaders gives a request its own dataloaders, which collect keys for
@@ -38,6 +42,6 @@ func WithLoaders(ctx context.Context, svc *lineage.Service, wait time.Duration) 
 }
 
 // New returns a root resolver over svc; the HTTP layer sets the URL makers.
-func New(svc *lineage.Service, contentURL func(lineage.Version) string, uploadURL func(string) string) *Resolver {
-	return &Resolver{Service: svc, ContentURL: contentURL, UploadURL: uploadURL}
+func New(svc *lineage.Service, contentURL func(context.Context, lineage.Version) (string, error), uploadURL func(string) string) *Resolver {
+	return &Resolver{Service: svc, ContentURL: contentURL, UploadURL: uploadURL, Started: time.Now().UTC()}
 }

@@ -14,10 +14,12 @@ import (
 
 // ArtifactLogged is the resolver for the artifactLogged field.
 func (r *subscriptionResolver) ArtifactLogged(ctx context.Context, project string) (<-chan *model.ArtifactVersion, error) {
-	if _, err := r.Service.Project(ctx, project); err != nil {
+	// The Service checks the caller and closes events when its token is
+	// revoked or expires; the subscription then completes.
+	events, cancel, err := r.Service.Subscribe(ctx, project)
+	if err != nil {
 		return nil, err
 	}
-	events, cancel := r.Service.Subscribe(project)
 	out := make(chan *model.ArtifactVersion)
 	go func() {
 		defer close(out)
@@ -26,7 +28,10 @@ func (r *subscriptionResolver) ArtifactLogged(ctx context.Context, project strin
 			select {
 			case <-ctx.Done():
 				return
-			case v := <-events:
+			case v, ok := <-events:
+				if !ok {
+					return
+				}
 				select {
 				case out <- toVersion(v, ""):
 				case <-ctx.Done():

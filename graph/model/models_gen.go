@@ -165,6 +165,8 @@ type ImpactReport struct {
 	Pipelines []*Pipeline `json:"pipelines"`
 	// True when `depth` or `limit` cut the answer short.
 	Truncated bool `json:"truncated"`
+	// Nodes left out because the caller may not read their project; the traversal does not go through them.
+	Hidden int `json:"hidden"`
 }
 
 // A key with an optional value, as set on a project, run or artifact version.
@@ -201,6 +203,8 @@ type LineageGraph struct {
 	Edges []*LineageEdge `json:"edges"`
 	// True when `depth` or `limit` cut the answer short.
 	Truncated bool `json:"truncated"`
+	// Nodes left out because the caller may not read their project; their edges are left out too, and the traversal does not go through them.
+	Hidden int `json:"hidden"`
 }
 
 // A run or an artifact version in a lineage graph.
@@ -300,6 +304,13 @@ type ModelInput struct {
 // `INVALID_ARGUMENT`, `CONFLICT`, `UNAUTHENTICATED`, `PERMISSION_DENIED`,
 // `LIMIT_EXCEEDED`, `UNAVAILABLE` or `INTERNAL`.
 type Mutation struct {
+}
+
+// A token just created: the secret is shown this once.
+type NewToken struct {
+	// The whole token, `agt_<id>_<secret>`, to send as `Authorization: Bearer <token>`.
+	Token string     `json:"token"`
+	Info  *TokenInfo `json:"info"`
 }
 
 // Where a page of a paginated list ends, and whether there is more.
@@ -438,6 +449,34 @@ type StartRunInput struct {
 
 // Live updates, over the `graphql-transport-ws` websocket protocol on `/graphql`.
 type Subscription struct {
+}
+
+// A token, as an ADMIN or its holder sees it: never its secret.
+type TokenInfo struct {
+	// Its id: the part of the token after `agt_` and before the secret.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// The projects it covers; empty: all of them.
+	Projects []string `json:"projects"`
+	// When it was created (the server's start for the `--admin-token`).
+	CreatedAt time.Time `json:"createdAt"`
+	// When it stops working; null: never.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// When it was last used, written at most once a minute; null: never.
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+}
+
+// A token to create.
+type TokenInput struct {
+	// A name to recognise it by, 1 to 200 bytes.
+	Name string `json:"name"`
+	// What it may do.
+	Role Role `json:"role"`
+	// The projects it covers; none: all of them.
+	Projects []string `json:"projects,omitempty"`
+	// When it stops working; none: never.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 // Where to stream a version's content: `PUT` the raw bytes to `url` (no
@@ -659,6 +698,67 @@ func (e *LineageDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e LineageDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a token may do.
+type Role string
+
+const (
+	// Reads the projects it covers.
+	RoleViewer Role = "VIEWER"
+	// Reads and writes the projects it covers: projects, runs, logs, tags, links, deletes, imports, OpenLineage.
+	RoleEditor Role = "EDITOR"
+	// Does everything, managing tokens and `gc` included.
+	RoleAdmin Role = "ADMIN"
+)
+
+var AllRole = []Role{
+	RoleViewer,
+	RoleEditor,
+	RoleAdmin,
+}
+
+func (e Role) IsValid() bool {
+	switch e {
+	case RoleViewer, RoleEditor, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+func (e Role) String() string {
+	return string(e)
+}
+
+func (e *Role) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Role(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
+}
+
+func (e Role) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Role) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Role) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
