@@ -31,9 +31,11 @@ export function buildServer(dir) {
 /**
  * Starts the server and resolves when it is ready:
  * { url, dataDir, logFile, stop() }. The binary is ARTIGRAPH_BIN when set,
- * else built here.
+ * else built here. `args` are more flags: the default is `--auth none`
+ * (what a loopback address gets anyway), `['--auth', 'token', '--admin-token',
+ * secret]` for access control.
  */
-export async function startServer() {
+export async function startServer({ args = ['--auth', 'none'] } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'artigraph-e2e-'));
   const bin = process.env.ARTIGRAPH_BIN || buildServer(work);
   const dataDir = join(work, 'data');
@@ -41,9 +43,13 @@ export async function startServer() {
   const addr = `127.0.0.1:${port}`;
   const logFile = join(work, 'server.log');
   const log = openSync(logFile, 'a');
-  const child = spawn(bin, ['--addr', addr, '--data-dir', dataDir], {
+  // Access control comes from `args` alone, not from the caller's environment.
+  const env = { ...process.env, ARTIGRAPH_CORS_ORIGINS: '' };
+  delete env.ARTIGRAPH_AUTH;
+  delete env.ARTIGRAPH_ADMIN_TOKEN;
+  const child = spawn(bin, ['--addr', addr, '--data-dir', dataDir, ...args], {
     stdio: ['ignore', log, log],
-    env: { ...process.env, ARTIGRAPH_CORS_ORIGINS: '' },
+    env,
   });
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { AuthProvider } from './components/Auth';
 import { Layout } from './components/Layout';
 import { NotFound } from './components/Status';
 import { STORE_PREFIXES, storeUri } from './lib/kinds';
@@ -51,7 +52,9 @@ export function App() {
   return (
     <Router>
       <FocusOnNavigate />
-      <Routes />
+      <AuthProvider>
+        <Routes />
+      </AuthProvider>
     </Router>
   );
 }

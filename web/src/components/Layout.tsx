@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { useAuth } from '../lib/authContext';
 import { Link, useRouter } from '../lib/router';
 
 export interface Crumb {
@@ -42,10 +43,27 @@ export function Layout({ crumbs, children }: { crumbs: Crumb[]; children: ReactN
           ) : null}
           <a href="/graphiql">GraphiQL</a>
         </nav>
+        <ViewerBadge />
       </header>
       <main id="main" tabIndex={-1}>
         {children}
       </main>
     </>
+  );
+}
+
+/** "Signed in as <name> (<role>)" with a sign-out button, when a token is in use. */
+function ViewerBadge() {
+  const { viewer, signOut } = useAuth();
+  if (!viewer) return null;
+  return (
+    <div className="viewer-badge">
+      <span>
+        Signed in as <strong>{viewer.name}</strong> ({viewer.role})
+      </span>
+      <button type="button" className="btn small" onClick={signOut}>
+        Sign out
+      </button>
+    </div>
   );
 }

@@ -4,6 +4,7 @@ import { ContentView, viewerFor } from '../components/Content';
 import { JsonBlock, KeyValues, PreviewTable, SchemaView, StatsTable } from '../components/Data';
 import { Layout } from '../components/Layout';
 import { ErrorBox, Loading, NotFound } from '../components/Status';
+import { getToken, saveWithToken } from '../lib/auth';
 import { formatBytes, formatDate, formatNumber, plural } from '../lib/format';
 import { artifactPath, KIND_GROUPS, KIND_LABEL, lineagePath, pathForUri, runPath, storePrefix, storeUri } from '../lib/kinds';
 import { ARTIFACT, IMPACT, VERSIONS } from '../lib/queries';
@@ -54,6 +55,7 @@ export function ArtifactPage({ project, prefix, artifactKey }: { project: string
 function ArtifactView({ v }: { v: ArtifactDetail }) {
   const viewer = v.downloadUrl ? viewerFor(v.format, v.kind) : null;
   const isData = v.kind === 'DATASET' || v.kind === 'TABLE';
+  const [yamlError, setYamlError] = useState<string | null>(null);
   const gqlQuery = `{\n  artifact(uri: "${v.uri}") {\n    uri kind tags\n    labels { key value }\n    producer { kind name owner }\n    downloadUrl\n  }\n}\n`;
   return (
     <>
@@ -89,7 +91,18 @@ function ArtifactView({ v }: { v: ArtifactDetail }) {
               No content to download
             </span>
           )}
-          <a className="btn" href={yamlPath(v)} download={`${v.key}.yaml`}>
+          <a
+            className="btn"
+            href={yamlPath(v)}
+            download={`${v.key}.yaml`}
+            onClick={(e) => {
+              // Under --auth token the route needs the header a plain link cannot send.
+              if (!getToken()) return;
+              e.preventDefault();
+              setYamlError(null);
+              saveWithToken(yamlPath(v), `${v.key}.yaml`).catch((err: Error) => setYamlError(err.message));
+            }}
+          >
             Download YAML
           </a>
           <Link className="btn" to={lineagePath(v.project, v.uri)}>
@@ -98,6 +111,11 @@ function ArtifactView({ v }: { v: ArtifactDetail }) {
           <a className="btn ghost" href={href('/graphiql', { query: gqlQuery })}>
             Query in GraphiQL
           </a>
+          {yamlError ? (
+            <span className="hint" role="alert">
+              Could not download the YAML: {yamlError}
+            </span>
+          ) : null}
         </div>
       </div>
 
