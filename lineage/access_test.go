@@ -105,6 +105,18 @@ func TestNoTokenIsUnauthenticated(t *testing.T) {
 	wantCode(t, "projects without a token", err, lineage.EUNAUTHORIZED)
 	_, err = r.svc.UpsertProject(ctx, lineage.Project{Name: "c"})
 	wantCode(t, "upsertProject without a token", err, lineage.EUNAUTHORIZED)
+	// Who asks is checked before anything is looked up, so that an
+	// existing version and a missing one answer alike.
+	for _, uri := range []string{lineage.CanonicalURI(r.out, ""), "store://models/a/nope"} {
+		_, _, err = r.svc.Resolve(ctx, uri)
+		wantCode(t, "resolve without a token", err, lineage.EUNAUTHORIZED)
+		_, err = r.svc.Lineage(ctx, uri, lineage.Upstream, nil, nil)
+		wantCode(t, "lineage without a token", err, lineage.EUNAUTHORIZED)
+	}
+	for _, uid := range []string{r.out.UID, "nope"} {
+		_, err = r.svc.VersionIn(ctx, "a", uid)
+		wantCode(t, "a version without a token", err, lineage.EUNAUTHORIZED)
+	}
 	for _, bad := range []string{"nope", "agt_", "agt_x_y", "bootstrap-secret2"} {
 		_, err := r.svc.Authenticate(ctx, bad)
 		wantCode(t, "token "+bad, err, lineage.EUNAUTHORIZED)

@@ -15,8 +15,10 @@ func (s *Service) Resolve(ctx context.Context, uri string) (Version, URI, error)
 	if u.Tag == "*" {
 		return Version{}, u, Errorf(EINVALID, "%q names every version; name one", uri)
 	}
-	if err := s.canRead(ctx, u.Project); err != nil {
+	if err := s.canRead(ctx, u.Project); ErrorCode(err) == ENOTFOUND {
 		return Version{}, u, Errorf(ENOTFOUND, "no artifact version matches %s", uri)
+	} else if err != nil {
+		return Version{}, u, err
 	}
 	vs, err := s.resolve(ctx, u, 1)
 	if err != nil {

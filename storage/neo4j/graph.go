@@ -128,14 +128,19 @@ func (x *txExpander) HasUnheld(ctx context.Context, frontier []lineage.NodeRef, 
 	if !ok {
 		return false, nil
 	}
-	res, err := x.tx.Run(ctx, "UNWIND $ids AS id MATCH (x) WHERE elementId(x) = id MATCH (x)"+pattern+"(y) RETURN DISTINCT elementId(y)",
+	res, err := x.tx.Run(ctx, "UNWIND $ids AS id MATCH (x) WHERE elementId(x) = id MATCH (x)"+pattern+"(y) RETURN DISTINCT elementId(y), y.project",
 		map[string]any{"ids": frontierIDs})
 	if err != nil {
 		return false, err
 	}
 	for res.Next(ctx) {
 		n, met := x.ids.byID[str(res.Record().Values[0])]
-		if !met || !held(n) {
+		if !met {
+			// Never met, so not held; held still tells whether its
+			// project may be shown, which is all it needs to know.
+			n = lineage.NodeRef{Project: str(res.Record().Values[1])}
+		}
+		if !held(n) {
 			_, err := res.Consume(ctx)
 			return true, err
 		}

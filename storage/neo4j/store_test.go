@@ -13,6 +13,7 @@ import (
 
 	neo "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/artigraph/artigraph/internal/neo4jlock"
 	"github.com/artigraph/artigraph/lineage"
 	"github.com/artigraph/artigraph/lineage/storetest"
 )
@@ -42,6 +43,7 @@ func testConfig(tb testing.TB) Config {
 // mustOpen opens a store on an emptied database and closes it at the end.
 func mustOpen(tb testing.TB, cfg Config) *Store {
 	tb.Helper()
+	neo4jlock.Hold(tb, cfg.URI)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := Open(ctx, cfg)
