@@ -376,3 +376,42 @@ func TestSignedLinksAndBoundUploads(t *testing.T) {
 		t.Fatalf("the ticket's own token: %v", err)
 	}
 }
+
+// BenchmarkAuthenticate is what a token costs per request (a store read
+// and a keyed hash), against the anonymous caller of --auth none.
+func BenchmarkAuthenticate(b *testing.B) {
+	dir := b.TempDir()
+	store, err := embedded.Open(filepath.Join(dir, "db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	cfg := lineage.DefaultConfig()
+	cfg.Auth, cfg.AdminToken, cfg.ServerKey = lineage.AuthToken, "bootstrap-secret", []byte("0123456789abcdef0123456789abcdef")
+	svc := lineage.NewService(store, nil, cfg)
+	admin, _ := svc.Authenticate(context.Background(), "bootstrap-secret")
+	secret, _, err := svc.CreateToken(admin, lineage.TokenInput{Name: "bench", Role: lineage.RoleViewer})
+	if err != nil {
+		b.Fatal(err)
+	}
+	open := lineage.NewService(store, nil, lineage.DefaultConfig())
+	b.Run("anonymous", func(b *testing.B) {
+		for b.Loop() {
+			ctx, _ := open.Authenticate(context.Background(), "")
+			if _, err := open.ListProjects(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("token", func(b *testing.B) {
+		for b.Loop() {
+			ctx, err := svc.Authenticate(context.Background(), secret)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := svc.ListProjects(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
