@@ -1537,7 +1537,7 @@ extend type Query {
   ` + "`" + `store://<prefix>/<project>/<key>[#<iteration>][:<tag>][@<tree>][^<uid>]` + "`" + `;
   with neither tag nor uid it names the version tagged ` + "`" + `latest` + "`" + `.
   """
-  artifact("A ` + "`" + `store://` + "`" + ` URI, as MLRun writes them." uri: String!): ArtifactVersion
+  artifact("A ` + "`" + `store://` + "`" + ` URI, as MLRun writes them: ` + "`" + `store://[<prefix>/]<project>/<key>[#<iteration>][:<tag>][@<tree>][^<uid>]` + "`" + `, or ` + "`" + `store://feature-sets/<project>/<name>[:<tag>][@<uid>]` + "`" + ` (also ` + "`" + `feature-vectors` + "`" + `). A uid, when given, decides; a tag beside it does not filter." uri: String!): ArtifactVersion
 
   """
   One page of a project's artifact versions that match the filter, most
@@ -1798,9 +1798,11 @@ so ` + "`" + `updatedAt` + "`" + `) change after it is recorded.
 """
 type ArtifactVersion {
   """
-  The version's canonical ` + "`" + `store://` + "`" + ` URI: prefix, project, key, ` + "`" + `#iteration` + "`" + `
-  when not 0, ` + "`" + `:tag` + "`" + ` of the tag asked for (else ` + "`" + `latest` + "`" + ` when it holds that
-  tag), ` + "`" + `@tree` + "`" + ` and ` + "`" + `^uid` + "`" + `. It is the version's node id in ` + "`" + `lineage` + "`" + `.
+  The version's canonical ` + "`" + `store://` + "`" + ` URI, a stable handle (its uid decides):
+  prefix, project, key, ` + "`" + `#iteration` + "`" + ` when not 0, ` + "`" + `:tag` + "`" + ` of the tag asked for
+  (else ` + "`" + `latest` + "`" + ` when it holds that tag), ` + "`" + `@tree` + "`" + ` and ` + "`" + `^uid` + "`" + `; for feature sets
+  and vectors ` + "`" + `store://feature-sets/<project>/<name>@<uid>` + "`" + `, as MLRun writes
+  them. It is the version's node id in ` + "`" + `lineage` + "`" + `.
   """
   uri: String!
   "The project it belongs to."

@@ -29,7 +29,9 @@ func ValidateProjectName(name string) error {
 }
 
 // ValidateKey checks an artifact key: 1-253 letters, digits, '-', '_' and
-// '.', starting and ending with a letter or digit, without "..".
+// '.', starting and ending with a letter or digit (MLRun's artifact_key).
+// Inner dots are fine ("a..b" is a key, and a safe file name); "." and ".."
+// are never keys, so a key used as a path segment cannot name a directory.
 func ValidateKey(key string) error {
 	if p := keyProblem(key); p != "" {
 		return Errorf(EINVALID, "invalid artifact key %s: %s", quoteInput(key), p)
@@ -70,8 +72,8 @@ func keyProblem(key string) string {
 		return "is longer than " + strconv.Itoa(MaxKeyLen) + " characters"
 	case strings.Contains(key, "/"):
 		return "must not contain '/'"
-	case strings.Contains(key, ".."):
-		return "must not contain \"..\""
+	case key == "." || key == "..":
+		return "must not be \".\" or \"..\""
 	case !keyRE.MatchString(key):
 		return "must be letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
 	}

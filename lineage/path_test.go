@@ -1,6 +1,8 @@
 package lineage_test
 
 import (
+	"path"
+	"strings"
 	"testing"
 
 	"github.com/artigraph/artigraph/lineage"
@@ -74,6 +76,43 @@ func TestTargetPath(t *testing.T) {
 	for _, c := range cases {
 		if got := lineage.TargetPath(c.path, c.key, c.format, c.run, c.iter); got != c.want {
 			t.Errorf("TargetPath(%q, %q, %q, iter %d) = %q, want %q", c.path, c.key, c.format, c.iter, got, c.want)
+		}
+	}
+}
+
+// TestTargetPathKeySegments: the key becomes the last segment of a file
+// path. Keys with inner dots ("a..b") make ordinary file names; "." and ".."
+// (and anything else that could climb or name a directory) are not keys.
+func TestTargetPathKeySegments(t *testing.T) {
+	run := &lineage.Run{Name: "train", UID: "r1"}
+	for _, key := range []string{"a..b", "a...b", "v1..2", "a.b", "x"} {
+		if err := lineage.ValidateKey(key); err != nil {
+			t.Fatalf("ValidateKey(%q): %v", key, err)
+		}
+		for _, format := range []string{"", "pkl", ".csv"} {
+			for _, r := range []*lineage.Run{nil, run} {
+				got := lineage.TargetPath("/data/p", key, format, r, 1)
+				if !strings.HasPrefix(got, "/data/p/") || path.Clean(got) != got {
+					t.Errorf("TargetPath(key %q, format %q) = %q: not a clean path under /data/p", key, format, got)
+				}
+				segs := strings.Split(got, "/")
+				if last := segs[len(segs)-1]; !strings.HasPrefix(last, key) {
+					t.Errorf("TargetPath(key %q) = %q: the file is not named after the key", key, got)
+				}
+				for _, seg := range segs[1:] {
+					if seg == "." || seg == ".." || seg == "" {
+						t.Errorf("TargetPath(key %q) = %q has segment %q", key, got, seg)
+					}
+				}
+				if err := lineage.ValidateArtifactPath(got); err != nil {
+					t.Errorf("TargetPath(key %q) = %q: %v", key, got, err)
+				}
+			}
+		}
+	}
+	for _, key := range []string{".", "..", "...", "../x", "x/..", "a/b", ".hidden", "k."} {
+		if lineage.ValidateKey(key) == nil {
+			t.Errorf("ValidateKey(%q) accepted a key that would be unsafe or odd as a path segment", key)
 		}
 	}
 }

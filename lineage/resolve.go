@@ -7,12 +7,18 @@ import (
 
 // Resolve finds the version a store:// URI names. It returns the URI too,
 // whose Tag is the tag asked for.
+//
+// As in MLRun's server, a ^uid (in feature-set and feature-vector URIs, the
+// @uid) decides when given: the tag and tree beside it are informative, not
+// filters, so a returned URI keeps naming its version after the tag moves.
+// The project, key, kind (prefix) and #iteration must still match the
+// version the uid names; a uid of another project or key is not found.
 func (s *Service) Resolve(ctx context.Context, uri string) (Version, URI, error) {
 	u, err := ParseURI(uri)
 	if err != nil {
 		return Version{}, URI{}, err
 	}
-	if u.Tag == "*" {
+	if u.Tag == TagAll && u.UID == "" {
 		return Version{}, u, Errorf(EINVALID, "%q names every version; name one", uri)
 	}
 	if err := s.canRead(ctx, u.Project); ErrorCode(err) == ENOTFOUND {
@@ -31,14 +37,15 @@ func (s *Service) Resolve(ctx context.Context, uri string) (Version, URI, error)
 }
 
 // resolve lists up to max versions u names (max <= 0: all), newest first.
+// With a uid that is at most the one version it names.
 func (s *Service) resolve(ctx context.Context, u URI, max int) ([]Version, error) {
-	match := func(v Version) bool {
-		return v.Project == u.Project && v.Key == u.Key && v.Kind.MatchesPrefix(u.Prefix) &&
-			(u.Iteration == nil || v.Iteration == *u.Iteration) &&
-			(u.Tree == "" || v.Tree == u.Tree) &&
-			(u.Tag == "" || u.Tag == "*" || v.HasTag(u.Tag))
-	}
 	if u.UID != "" {
+		// The uid decides; what else the URI says about the version's
+		// identity must agree with it. Tag and tree are not consulted.
+		match := func(v Version) bool {
+			return v.UID == u.UID && v.Project == u.Project && v.Key == u.Key && v.Kind.MatchesPrefix(u.Prefix) &&
+				(u.Iteration == nil || v.Iteration == *u.Iteration)
+		}
 		vs, err := s.store.GetVersions(ctx, []string{u.UID})
 		if err != nil {
 			return nil, err

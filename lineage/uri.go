@@ -22,36 +22,79 @@ const (
 	MaxTreeLen        = 64
 	MaxUIDLen         = 64
 
-	// MaxURILen is the length of the longest valid URI; anything longer is
-	// rejected before it is looked at further.
-	MaxURILen = len(URIScheme) + len(PrefixFeatureVectors) + 1 + MaxProjectNameLen + 1 + MaxKeyLen +
+	// MaxURILen is the length of the longest valid URI (one in the artifact
+	// grammar with the longest of its prefixes and every part; the object
+	// grammar's longest is shorter); anything longer is rejected before it
+	// is looked at further.
+	MaxURILen = len(URIScheme) + len(PrefixArtifacts) + 1 + MaxProjectNameLen + 1 + MaxKeyLen +
 		len("#2147483647") + 1 + MaxTagLen + 1 + MaxTreeLen + 1 + MaxUIDLen
 )
 
-// URI is a parsed store:// URI:
-// store://<prefix>/<project>/<key>[#<iteration>][:<tag>][@<tree>][^<uid>]
+// URI is a parsed store:// URI. Artifacts, models, datasets and documents
+// take MLRun's artifact grammar:
+//
+//	store://[<prefix>/]<project>/<key>[#<iteration>][:<tag>][@<tree>][^<uid>]
+//
+// where a URI without a prefix (store://<project>/<key>…) names artifacts, as
+// MLRun's parse_store_uri reads it. Feature sets and feature vectors take
+// MLRun's object grammar (parse_versioned_object_uri), where '@' introduces
+// the uid and there is no iteration or tree:
+//
+//	store://feature-sets/<project>/<name>[:<tag>][@<uid>]
+//
+// (the tag and uid parts are accepted in either order).
+//
+// When UID is set it alone decides which version the URI names; Tag and Tree
+// beside it are informative, not filters.
 type URI struct {
-	Prefix    string // one of the Prefix* constants in kind.go
+	Prefix    string // one of the Prefix* constants in kind.go; PrefixArtifacts when the URI has none
 	Project   string
 	Key       string
-	Iteration *int // nil when absent
+	Iteration *int // nil when absent; always nil in the object grammar
 	Tag       string
-	Tree      string
+	Tree      string // always empty in the object grammar
 	UID       string
 }
 
-// String formats u back into its URI. For every valid URI s,
-// ParseURI(s) followed by String gives s back: the grammar has a single
-// spelling for each URI.
+// ObjectGrammar reports whether URIs with prefix p take MLRun's object
+// grammar (<name>[:<tag>][@<uid>]) rather than the artifact grammar.
+func ObjectGrammar(p string) bool {
+	return p == PrefixFeatureSets || p == PrefixFeatureVectors
+}
+
+// String formats u into its canonical spelling: always with its prefix
+// (PrefixArtifacts when Prefix is empty), the parts in the artifact grammar's
+// order, and, in the object grammar, "@<uid>" before ":<tag>" (the order in
+// which MLRun's parse_versioned_object_uri reads both; it reads
+// "<name>:<tag>@<uid>" as the single tag "<tag>@<uid>"). Iteration and Tree
+// are not written in the object grammar, which has no place for them. For
+// every valid URI s, ParseURI(String(ParseURI(s))) is ParseURI(s), and
+// String(ParseURI(s)) is s itself unless s is spelled without its prefix or
+// with an object URI's tag before its uid.
 func (u URI) String() string {
+	prefix := u.Prefix
+	if prefix == "" {
+		prefix = PrefixArtifacts
+	}
 	var b strings.Builder
-	b.Grow(len(URIScheme) + len(u.Prefix) + len(u.Project) + len(u.Key) + len(u.Tag) + len(u.Tree) + len(u.UID) + 20)
+	b.Grow(len(URIScheme) + len(prefix) + len(u.Project) + len(u.Key) + len(u.Tag) + len(u.Tree) + len(u.UID) + 20)
 	b.WriteString(URIScheme)
-	b.WriteString(u.Prefix)
+	b.WriteString(prefix)
 	b.WriteByte('/')
 	b.WriteString(u.Project)
 	b.WriteByte('/')
 	b.WriteString(u.Key)
+	if ObjectGrammar(prefix) {
+		if u.UID != "" {
+			b.WriteByte('@')
+			b.WriteString(u.UID)
+		}
+		if u.Tag != "" {
+			b.WriteByte(':')
+			b.WriteString(u.Tag)
+		}
+		return b.String()
+	}
 	if u.Iteration != nil {
 		b.WriteByte('#')
 		b.WriteString(strconv.Itoa(*u.Iteration))
@@ -71,7 +114,8 @@ func (u URI) String() string {
 	return b.String()
 }
 
-// uriMarkers lists the optional parts' markers in the only order they may appear.
+// uriMarkers lists the optional parts' markers in the only order they may
+// appear in the artifact grammar.
 const uriMarkers = "#:@^"
 
 var uriPartNames = [...]string{"iteration", "tag", "tree", "uid"}
@@ -83,7 +127,7 @@ func ParseURI(s string) (URI, error) {
 		return URI{}, Errorf(EINVALID, "invalid store URI %s: "+format, append([]any{quoteInput(s)}, args...)...)
 	}
 	if s == "" {
-		return fail("empty; expected store://<prefix>/<project>/<key>[#<iteration>][:<tag>][@<tree>][^<uid>]")
+		return fail("empty; expected store://[<prefix>/]<project>/<key>[#<iteration>][:<tag>][@<tree>][^<uid>]")
 	}
 	if len(s) > MaxURILen {
 		return fail("longer than %d characters", MaxURILen)
@@ -99,25 +143,35 @@ func ParseURI(s string) (URI, error) {
 	}
 	rest := s[len(URIScheme):]
 
-	// <prefix>/<project>/<tail>: the tail is the key and its optional parts,
-	// none of which may contain '/'.
+	// [<prefix>/]<project>/<tail>: the tail is the key and its optional parts,
+	// none of which may contain '/'. As in MLRun's parse_store_uri, a first
+	// segment that is a known prefix is the prefix; otherwise a URI of two
+	// segments is <project>/<key> and names artifacts.
 	segs := strings.SplitN(rest, "/", 3)
 	if segs[0] == "" {
 		return fail("missing prefix (one of %s)", prefixList())
 	}
-	if !validPrefix(segs[0]) {
+	var prefix string
+	switch {
+	case validPrefix(segs[0]):
+		prefix, segs = segs[0], segs[1:]
+	case len(segs) == 2:
+		prefix = PrefixArtifacts
+	case len(segs) == 1:
+		return fail("missing project; expected store://[<prefix>/]<project>/<key>")
+	default:
 		return fail("unknown prefix %s (want one of %s)", quoteInput(segs[0]), prefixList())
 	}
-	if len(segs) < 2 || segs[1] == "" {
+	if segs[0] == "" {
 		return fail("missing project")
 	}
-	if p := projectProblem(segs[1]); p != "" {
-		return fail("project %s %s", quoteInput(segs[1]), p)
+	if p := projectProblem(segs[0]); p != "" {
+		return fail("project %s %s", quoteInput(segs[0]), p)
 	}
-	if len(segs) < 3 {
+	if len(segs) < 2 {
 		return fail("missing key")
 	}
-	tail := segs[2]
+	tail := segs[1]
 	if strings.HasSuffix(tail, "/") && tail != "/" {
 		return fail("must not end with '/'")
 	}
@@ -131,7 +185,8 @@ func ParseURI(s string) (URI, error) {
 		return fail("must not contain a query string")
 	}
 
-	u := URI{Prefix: segs[0], Project: segs[1]}
+	u := URI{Prefix: prefix, Project: segs[0]}
+	object := ObjectGrammar(prefix)
 
 	// Key, then the optional parts, each introduced by its marker.
 	i := strings.IndexAny(tail, uriMarkers)
@@ -146,6 +201,7 @@ func ParseURI(s string) (URI, error) {
 		return fail("key %s %s", quoteInput(u.Key), p)
 	}
 	last := -1 // index in uriMarkers of the last part seen
+	var seen [len(uriMarkers)]bool
 	for rem := tail[i:]; rem != ""; {
 		m := strings.IndexByte(uriMarkers, rem[0])
 		end := strings.IndexAny(rem[1:], uriMarkers)
@@ -155,16 +211,28 @@ func ParseURI(s string) (URI, error) {
 		val := rem[1 : 1+end]
 		rem = rem[1+end:]
 		name := uriPartNames[m]
+		if object {
+			switch m {
+			case 0:
+				return fail("%s URIs have no iteration (\"#\"); the form is store://%s/<project>/<name>[:<tag>][@<uid>]",
+					prefix, prefix)
+			case 3:
+				return fail("%s URIs give the uid after '@', not '^'; the form is store://%s/<project>/<name>[:<tag>][@<uid>]",
+					prefix, prefix)
+			case 2:
+				m, name = 3, "uid" // '@' introduces the uid
+			}
+		}
 		switch {
-		case m == last:
-			return fail("%s (%q) given more than once", name, uriMarkers[m:m+1])
-		case m < last:
+		case seen[m]:
+			return fail("%s (%q) given more than once", name, markerOf(m, object))
+		case !object && m < last:
 			return fail("%s (%q) must come before %s (%q); the order is [#<iteration>][:<tag>][@<tree>][^<uid>]",
 				name, uriMarkers[m:m+1], uriPartNames[last], uriMarkers[last:last+1])
 		case val == "":
-			return fail("empty %s after %q", name, uriMarkers[m:m+1])
+			return fail("empty %s after %q", name, markerOf(m, object))
 		}
-		last = m
+		last, seen[m] = m, true
 		switch m {
 		case 0:
 			n, p := parseIteration(val)
@@ -194,18 +262,40 @@ func ParseURI(s string) (URI, error) {
 	return u, nil
 }
 
-// CanonicalURI is v's canonical URI (API.md): v's kind's prefix, project, key,
-// "#<iteration>" when the iteration is not 0, ":<askedTag>" when askedTag is
-// set and v holds it (else ":latest" when v holds latest, else no tag),
-// "@<tree>" when v has one, "^<uid>".
+// markerOf is the marker that introduced part m: in the object grammar the uid's
+// is '@'.
+func markerOf(m int, object bool) string {
+	if object && m == 3 {
+		return "@"
+	}
+	return uriMarkers[m : m+1]
+}
+
+// CanonicalURI is v's canonical URI (API.md), a stable handle for v: its uid
+// decides what it names, whatever later happens to its tags.
+//
+// In the artifact grammar: v's kind's prefix, project, key, "#<iteration>"
+// when the iteration is not 0, ":<askedTag>" when askedTag is set and v holds
+// it (else ":latest" when v holds latest, else no tag), "@<tree>" when v has
+// one, "^<uid>" — the parts MLRun's get_artifact_target writes.
+//
+// Feature sets and vectors take the object grammar:
+// store://<prefix>/<project>/<key>@<uid>, without a tag, as MLRun's
+// generate_object_uri writes it when it has the uid (MLRun's server resolves
+// a tag given beside the uid first, so a tag there would stop the URI
+// resolving in MLRun once the tag moves).
 func CanonicalURI(v Version, askedTag string) string {
-	u := URI{Prefix: v.Kind.Prefix(), Project: v.Project, Key: v.Key, Tree: v.Tree, UID: v.UID}
+	u := URI{Prefix: v.Kind.Prefix(), Project: v.Project, Key: v.Key, UID: v.UID}
+	if ObjectGrammar(u.Prefix) {
+		return u.String()
+	}
+	u.Tree = v.Tree
 	if v.Iteration != 0 {
 		it := v.Iteration
 		u.Iteration = &it
 	}
 	switch {
-	case askedTag != "" && v.HasTag(askedTag):
+	case askedTag != "" && askedTag != TagAll && v.HasTag(askedTag):
 		u.Tag = askedTag
 	case v.HasTag(TagLatest):
 		u.Tag = TagLatest

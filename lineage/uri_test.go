@@ -15,6 +15,9 @@ type uriCase struct {
 	in   string
 	want URI    // for valid cases
 	err  string // non-empty: invalid, and the message must contain this
+	// canon is String(want) when the input is not the canonical spelling
+	// (no prefix, or an object URI's tag before its uid); empty: in itself.
+	canon string
 }
 
 var uriCases = []uriCase{
@@ -47,9 +50,9 @@ var uriCases = []uriCase{
 	{name: "all parts", in: "store://models/my-proj/model_1#3:latest@tree9^uid-7",
 		want: URI{Prefix: PrefixModels, Project: "my-proj", Key: "model_1", Iteration: uriIntp(3),
 			Tag: "latest", Tree: "tree9", UID: "uid-7"}},
-	{name: "longest", in: "store://feature-vectors/" + strings.Repeat("p", 63) + "/" + strings.Repeat("K", 253) +
+	{name: "longest", in: "store://documents/" + strings.Repeat("p", 63) + "/" + strings.Repeat("K", 253) +
 		"#2147483647:" + strings.Repeat("t", 63) + "@" + strings.Repeat("r", 64) + "^" + strings.Repeat("u", 64),
-		want: URI{Prefix: PrefixFeatureVectors, Project: strings.Repeat("p", 63), Key: strings.Repeat("K", 253),
+		want: URI{Prefix: PrefixDocuments, Project: strings.Repeat("p", 63), Key: strings.Repeat("K", 253),
 			Iteration: uriIntp(2147483647), Tag: strings.Repeat("t", 63), Tree: strings.Repeat("r", 64),
 			UID: strings.Repeat("u", 64)}},
 	{name: "max lengths", in: "store://artifacts/" + strings.Repeat("p", 63) + "/" + strings.Repeat("K", 253) +
@@ -58,6 +61,39 @@ var uriCases = []uriCase{
 			Tag: strings.Repeat("t", 63), Tree: strings.Repeat("r", 64), UID: strings.Repeat("u", 64)}},
 	{name: "single dot in key", in: "store://artifacts/p/a.b",
 		want: URI{Prefix: PrefixArtifacts, Project: "p", Key: "a.b"}},
+	// Inner dots, even two or more in a row, are fine (MLRun's artifact_key).
+	{name: "key with dotdot", in: "store://artifacts/p/a..b",
+		want: URI{Prefix: PrefixArtifacts, Project: "p", Key: "a..b"}},
+	{name: "key with dots", in: "store://models/p/v1...final#2:t@r^u",
+		want: URI{Prefix: PrefixModels, Project: "p", Key: "v1...final", Iteration: uriIntp(2), Tag: "t", Tree: "r", UID: "u"}},
+
+	// Valid: no prefix names artifacts (MLRun's parse_store_uri).
+	{name: "no prefix", in: "store://p/k", canon: "store://artifacts/p/k",
+		want: URI{Prefix: PrefixArtifacts, Project: "p", Key: "k"}},
+	{name: "no prefix all parts", in: "store://my-proj/model_1#3:latest@tree9^uid-7",
+		canon: "store://artifacts/my-proj/model_1#3:latest@tree9^uid-7",
+		want: URI{Prefix: PrefixArtifacts, Project: "my-proj", Key: "model_1", Iteration: uriIntp(3),
+			Tag: "latest", Tree: "tree9", UID: "uid-7"}},
+	{name: "no prefix dotdot key", in: "store://p/a..b:v1", canon: "store://artifacts/p/a..b:v1",
+		want: URI{Prefix: PrefixArtifacts, Project: "p", Key: "a..b", Tag: "v1"}},
+
+	// Valid: feature sets and vectors take MLRun's object grammar, '@' is the uid.
+	{name: "feature set uid", in: "store://feature-sets/p/fs@0f3a",
+		want: URI{Prefix: PrefixFeatureSets, Project: "p", Key: "fs", UID: "0f3a"}},
+	{name: "feature set tag", in: "store://feature-sets/p/fs:prod",
+		want: URI{Prefix: PrefixFeatureSets, Project: "p", Key: "fs", Tag: "prod"}},
+	{name: "feature set uid and tag", in: "store://feature-sets/p/fs@0f3a:latest",
+		want: URI{Prefix: PrefixFeatureSets, Project: "p", Key: "fs", Tag: "latest", UID: "0f3a"}},
+	{name: "feature set tag then uid", in: "store://feature-sets/p/fs:latest@0f3a", canon: "store://feature-sets/p/fs@0f3a:latest",
+		want: URI{Prefix: PrefixFeatureSets, Project: "p", Key: "fs", Tag: "latest", UID: "0f3a"}},
+	{name: "feature vector uid", in: "store://feature-vectors/p/fv@u-1",
+		want: URI{Prefix: PrefixFeatureVectors, Project: "p", Key: "fv", UID: "u-1"}},
+	{name: "feature vector tag all", in: "store://feature-vectors/p/fv:*",
+		want: URI{Prefix: PrefixFeatureVectors, Project: "p", Key: "fv", Tag: "*"}},
+	{name: "longest object", in: "store://feature-vectors/" + strings.Repeat("p", 63) + "/" + strings.Repeat("K", 253) +
+		"@" + strings.Repeat("u", 64) + ":" + strings.Repeat("t", 63),
+		want: URI{Prefix: PrefixFeatureVectors, Project: strings.Repeat("p", 63), Key: strings.Repeat("K", 253),
+			Tag: strings.Repeat("t", 63), UID: strings.Repeat("u", 64)}},
 
 	// Invalid.
 	{name: "empty", in: "", err: "empty"},
@@ -66,6 +102,11 @@ var uriCases = []uriCase{
 	{name: "missing key before tag", in: "store://artifacts/p/:v1", err: "missing key"},
 	{name: "missing project", in: "store://artifacts//k", err: "missing project"},
 	{name: "missing prefix", in: "store://", err: "missing prefix"},
+	{name: "missing prefix with slash", in: "store:///p/k", err: "missing prefix"},
+	{name: "only a project", in: "store://p", err: "missing project"},
+	{name: "no prefix missing key", in: "store://p/", err: "missing key"},
+	{name: "no prefix bad project", in: "store://MyProj/k", err: `project "MyProj"`},
+	{name: "prefix is not a project", in: "store://models/k", err: "missing key"},
 	{name: "empty tag", in: "store://artifacts/p/k:", err: "empty tag"},
 	{name: "empty iteration", in: "store://artifacts/p/k#", err: "empty iteration"},
 	{name: "empty tree", in: "store://artifacts/p/k@^u", err: "empty tree"},
@@ -78,8 +119,11 @@ var uriCases = []uriCase{
 	{name: "uppercase project", in: "store://artifacts/MyProj/k", err: `project "MyProj"`},
 	{name: "project trailing dash", in: "store://artifacts/p-/k", err: `project "p-"`},
 	{name: "project too long", in: "store://artifacts/" + strings.Repeat("p", 64) + "/k", err: "longer than 63"},
-	{name: "key with dotdot", in: "store://artifacts/p/a..b", err: `".."`},
-	{name: "key dotdot only", in: "store://artifacts/p/..", err: `".."`},
+	{name: "key dotdot only", in: "store://artifacts/p/..", err: `key ".." must not be`},
+	{name: "key dot only", in: "store://artifacts/p/.", err: `key "." must not be`},
+	{name: "key dotdot no prefix", in: "store://p/..", err: `key ".."`},
+	{name: "key dotdot with tag", in: "store://models/p/..:latest", err: `key ".."`},
+	{name: "feature set dotdot", in: "store://feature-sets/p/..@u", err: `key ".."`},
 	{name: "key with slash", in: "store://artifacts/p/a/b", err: "too many path segments"},
 	{name: "key leading dash", in: "store://artifacts/p/-k", err: `key "-k"`},
 	{name: "key trailing dot", in: "store://artifacts/p/k.", err: `key "k."`},
@@ -109,7 +153,17 @@ var uriCases = []uriCase{
 	{name: "tree with dot", in: "store://artifacts/p/k@a.b", err: `tree "a.b"`},
 	{name: "uid leading dash", in: "store://artifacts/p/k^-u", err: `uid "-u"`},
 	{name: "uid too long", in: "store://artifacts/p/k^" + strings.Repeat("u", 65), err: "longer than 64"},
-	{name: "whole uri too long", in: "store://artifacts/p/k:" + strings.Repeat("t", 600), err: "longer than 546"},
+	{name: "whole uri too long", in: "store://artifacts/p/k:" + strings.Repeat("t", 600), err: "longer than 540"},
+	{name: "feature set iteration", in: "store://feature-sets/p/fs#1", err: `feature-sets URIs have no iteration ("#")`},
+	{name: "feature set caret uid", in: "store://feature-sets/p/fs:latest^u", err: "feature-sets URIs give the uid after '@', not '^'"},
+	{name: "feature vector caret uid", in: "store://feature-vectors/p/fv^u", err: "store://feature-vectors/<project>/<name>[:<tag>][@<uid>]"},
+	{name: "feature set two uids", in: "store://feature-sets/p/fs@a@b", err: `uid ("@") given more than once`},
+	{name: "feature set two tags", in: "store://feature-sets/p/fs:a@u:b", err: `tag (":") given more than once`},
+	{name: "feature set empty uid", in: "store://feature-sets/p/fs@", err: `empty uid after "@"`},
+	{name: "feature set empty tag", in: "store://feature-sets/p/fs:@u", err: "empty tag"},
+	{name: "feature set bad uid", in: "store://feature-sets/p/fs@a.b", err: `uid "a.b"`},
+	{name: "feature set tag with at is not a tag", in: "store://feature-sets/p/fs:v1@", err: "empty uid"},
+	{name: "unknown prefix llm", in: "store://llm-prompts/p/k", err: `unknown prefix "llm-prompts"`},
 	{name: "percent escape", in: "store://artifacts/p/k%20", err: `key "k%20"`},
 }
 
@@ -158,12 +212,71 @@ func TestURIRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ParseURI(%q): %v", tc.in, err)
 		}
-		if s := u.String(); s != tc.in {
-			t.Errorf("String(ParseURI(%q)) = %q", tc.in, s)
+		canon := tc.in
+		if tc.canon != "" {
+			canon = tc.canon
 		}
-		if s := tc.want.String(); s != tc.in {
-			t.Errorf("%s.String() = %q, want %q", dumpURI(tc.want), s, tc.in)
+		if s := u.String(); s != canon {
+			t.Errorf("String(ParseURI(%q)) = %q, want %q", tc.in, s, canon)
 		}
+		if s := tc.want.String(); s != canon {
+			t.Errorf("%s.String() = %q, want %q", dumpURI(tc.want), s, canon)
+		}
+		if back, err := ParseURI(canon); err != nil || !reflect.DeepEqual(back, u) {
+			t.Errorf("ParseURI(%q) = %s, %v; want %s", canon, dumpURI(back), err, dumpURI(u))
+		}
+	}
+}
+
+func TestURIMaxLen(t *testing.T) {
+	for _, tc := range uriCases {
+		if strings.HasPrefix(tc.name, "longest") && tc.err == "" && len(tc.in) > MaxURILen {
+			t.Errorf("%s: %d characters, MaxURILen %d", tc.name, len(tc.in), MaxURILen)
+		}
+		if tc.name == "longest" && len(tc.in) != MaxURILen {
+			t.Errorf("longest valid URI has %d characters, MaxURILen is %d", len(tc.in), MaxURILen)
+		}
+	}
+	if _, err := ParseURI("store://artifacts/p/k:" + strings.Repeat("t", MaxURILen)); ErrorCode(err) != EINVALID {
+		t.Errorf("a URI longer than MaxURILen: %v", err)
+	}
+}
+
+// TestCanonicalURIObjectGrammar: feature sets and vectors get
+// store://<prefix>/<project>/<key>@<uid> whatever their tags, iteration and
+// tree, which MLRun's parse_versioned_object_uri reads as (project, key, "",
+// uid) and which names the version forever.
+func TestCanonicalURIObjectGrammar(t *testing.T) {
+	for _, k := range []Kind{KindFeatureSet, KindFeatureVector} {
+		for _, v := range []Version{
+			{UID: "u1", Project: "p", Key: "fs", Kind: k},
+			{UID: "u1", Project: "p", Key: "fs", Kind: k, Tags: []string{TagLatest, "prod"}},
+			{UID: "u1", Project: "p", Key: "fs", Kind: k, Tags: []string{"prod"}, Iteration: 3, Tree: "run1"},
+		} {
+			for _, asked := range []string{"", "prod", TagLatest, "other"} {
+				want := "store://" + k.Prefix() + "/p/fs@u1"
+				got := CanonicalURI(v, asked)
+				if got != want {
+					t.Errorf("CanonicalURI(%+v, %q) = %q, want %q", v, asked, got, want)
+				}
+				u, err := ParseURI(got)
+				if err != nil || u.UID != "u1" || u.Key != "fs" || u.Project != "p" || u.Tag != "" || u.String() != got {
+					t.Errorf("ParseURI(%q) = %s, %v", got, dumpURI(u), err)
+				}
+			}
+		}
+	}
+}
+
+func TestURIStringEmptyPrefix(t *testing.T) {
+	u := URI{Project: "p", Key: "k", Tag: "v1"}
+	if got := u.String(); got != "store://artifacts/p/k:v1" {
+		t.Errorf("String of a URI without a prefix = %q", got)
+	}
+	// The object grammar writes neither iteration nor tree.
+	u = URI{Prefix: PrefixFeatureSets, Project: "p", Key: "fs", Iteration: uriIntp(2), Tree: "t", Tag: "x", UID: "u"}
+	if got := u.String(); got != "store://feature-sets/p/fs@u:x" {
+		t.Errorf("String = %q", got)
 	}
 }
 
@@ -207,6 +320,9 @@ func TestCanonicalURI(t *testing.T) {
 	for _, k := range Kinds {
 		v := Version{UID: "u1", Project: "p", Key: "k", Kind: k, Tags: []string{TagLatest}}
 		want := "store://" + prefixes[k] + "/p/k:latest^u1"
+		if k == KindFeatureSet || k == KindFeatureVector {
+			want = "store://" + prefixes[k] + "/p/k@u1" // MLRun's object grammar
+		}
 		if got := CanonicalURI(v, ""); got != want {
 			t.Errorf("CanonicalURI(kind %s) = %q, want %q", k, got, want)
 		}
@@ -277,12 +393,12 @@ func TestValidateProjectName(t *testing.T) {
 }
 
 func TestValidateKey(t *testing.T) {
-	for _, ok := range []string{"k", "K", "9", "my_key.v-2", "a.b.c", strings.Repeat("k", 253)} {
+	for _, ok := range []string{"k", "K", "9", "my_key.v-2", "a.b.c", "a..b", "a...b", "x..y..z", strings.Repeat("k", 253)} {
 		if err := ValidateKey(ok); err != nil {
 			t.Errorf("ValidateKey(%q): %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", ".", "..", "a..b", "-k", "k-", "_k", ".k", "k.", "a/b", "../etc",
+	for _, bad := range []string{"", ".", "..", "...", "-k", "k-", "_k", ".k", "k.", "a/b", "../etc",
 		"k#1", "k:t", "k@t", "k^u", "k*", "k k", "modèle", strings.Repeat("k", 254)} {
 		checkInvalid(t, "ValidateKey", bad, ValidateKey(bad))
 	}
@@ -344,6 +460,15 @@ func FuzzParseURI(f *testing.F) {
 		"store://artifacts/p//",
 		"store://artifacts/p/k//",
 		"store://artifacts/p/k/x/",
+		"store://p/k#1:t@r^u",
+		"store://p/k/x",
+		"store://feature-sets/p/fs:t@u",
+		"store://feature-sets/p/fs@u:t",
+		"store://feature-sets/p/fs@u@v",
+		"store://feature-vectors/p/fv#0",
+		"store://feature-vectors/p/fv@t^u",
+		"store://artifacts/p/a..b",
+		"store://artifacts/p/...",
 	} {
 		f.Add(s)
 	}
@@ -363,9 +488,22 @@ func FuzzParseURI(f *testing.F) {
 			return
 		}
 		str := u.String()
-		// Every valid URI has a single spelling, so formatting gives the input back.
+		// Every valid URI has a single canonical spelling, so formatting gives
+		// the input back, unless the input is one of the two other spellings
+		// MLRun accepts: no prefix (artifacts), or an object URI's tag before
+		// its uid.
 		if str != s {
-			t.Fatalf("String(ParseURI(%q)) = %q", s, str)
+			rest := s[len(URIScheme):]
+			first, _, _ := strings.Cut(rest, "/")
+			noPrefix := !validPrefix(first) && str == URIScheme+PrefixArtifacts+"/"+rest
+			tagFirst := ObjectGrammar(u.Prefix) && u.Tag != "" && u.UID != "" &&
+				s == URIScheme+u.Prefix+"/"+u.Project+"/"+u.Key+":"+u.Tag+"@"+u.UID
+			if !noPrefix && !tagFirst {
+				t.Fatalf("String(ParseURI(%q)) = %q", s, str)
+			}
+		}
+		if ObjectGrammar(u.Prefix) && (u.Iteration != nil || u.Tree != "") {
+			t.Fatalf("ParseURI(%q) = %s: the object grammar has no iteration or tree", s, dumpURI(u))
 		}
 		u2, err := ParseURI(str)
 		if err != nil {

@@ -47,9 +47,11 @@ type ArtifactLink struct {
 // One immutable version of an artifact (a project and key). Only its tags (and
 // so `updatedAt`) change after it is recorded.
 type ArtifactVersion struct {
-	// The version's canonical `store://` URI: prefix, project, key, `#iteration`
-	// when not 0, `:tag` of the tag asked for (else `latest` when it holds that
-	// tag), `@tree` and `^uid`. It is the version's node id in `lineage`.
+	// The version's canonical `store://` URI, a stable handle (its uid decides):
+	// prefix, project, key, `#iteration` when not 0, `:tag` of the tag asked for
+	// (else `latest` when it holds that tag), `@tree` and `^uid`; for feature sets
+	// and vectors `store://feature-sets/<project>/<name>@<uid>`, as MLRun writes
+	// them. It is the version's node id in `lineage`.
 	URI string `json:"uri"`
 	// The project it belongs to.
 	Project string `json:"project"`
