@@ -129,7 +129,7 @@ func (d downloads) content(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer b.Close()
-	name := path.Base(v.TargetPath)
+	name := path.Base(d.svc.ContentLocation(v))
 	ctype := mime.TypeByExtension(path.Ext(name))
 	if ctype == "" {
 		ctype = "application/octet-stream"

@@ -126,14 +126,20 @@ func (s *Service) checkArtifactPath(p string) error {
 	return err
 }
 
+// ContentLocation is where v's content is served from: its target path,
+// or for a model whose target path is a directory (as MLRun logs models),
+// the model file inside it (see contentLocation).
+func (s *Service) ContentLocation(v Version) string { return contentLocation(v) }
+
 // CanServe reports whether this server hands out v's content: it must be
 // inside the blob roots and served by a blob store here.
 func (s *Service) CanServe(v Version) bool {
-	if !s.InRoots(v.TargetPath) {
+	loc := contentLocation(v)
+	if !s.InRoots(loc) {
 		return false
 	}
 	if r, ok := s.blobs.(BlobRouter); ok {
-		return r.Serves(v.TargetPath)
+		return r.Serves(loc)
 	}
 	return true
 }
@@ -173,7 +179,7 @@ func (s *Service) OpenContent(ctx context.Context, v Version) (Blob, error) {
 	if !s.CanServe(v) {
 		return Blob{}, errNotServed(v)
 	}
-	return s.blobs.Open(ctx, v.TargetPath)
+	return s.blobs.Open(ctx, contentLocation(v))
 }
 
 // OpenContentRange reads length bytes of v's content from offset.
@@ -184,7 +190,7 @@ func (s *Service) OpenContentRange(ctx context.Context, v Version, offset, lengt
 	if !s.CanServe(v) {
 		return nil, errNotServed(v)
 	}
-	return s.blobs.OpenRange(ctx, v.TargetPath, offset, length)
+	return s.blobs.OpenRange(ctx, contentLocation(v), offset, length)
 }
 
 // VerifyContent reads v's content once and checks it against the recorded
@@ -206,7 +212,7 @@ func (s *Service) VerifyContent(ctx context.Context, v Version) error {
 		return err
 	}
 	if got != v.Hash {
-		return Errorf(ECONFLICT, "the content at %s no longer matches the recorded hash %s", v.TargetPath, v.Hash)
+		return Errorf(ECONFLICT, "the content at %s no longer matches the recorded hash %s", contentLocation(v), v.Hash)
 	}
 	return nil
 }
@@ -223,9 +229,9 @@ func (s *Service) SignedURL(ctx context.Context, v Version, ttl time.Duration) (
 	}
 	switch b := s.blobs.(type) {
 	case BlobRouter:
-		return b.SignedURL(ctx, v.TargetPath, ttl)
+		return b.SignedURL(ctx, contentLocation(v), ttl)
 	case URLSigner:
-		url, err = b.SignedURL(ctx, v.TargetPath, ttl)
+		url, err = b.SignedURL(ctx, contentLocation(v), ttl)
 		return url, err == nil, err
 	}
 	return "", false, nil

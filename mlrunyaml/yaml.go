@@ -57,8 +57,27 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Encode returns d as YAML.
+// Encode returns d as YAML. Fields of a section's Other map are written
+// after its own fields; those with the name of one of its fields are not
+// written (the field is).
 func Encode(d lineage.Document) (string, error) {
+	d.Other = withoutFields(d.Other, reflect.TypeFor[lineage.Document]())
+	d.Metadata.Other = withoutFields(d.Metadata.Other, reflect.TypeFor[lineage.DocMetadata]())
+	d.Spec.Other = withoutFields(d.Spec.Other, reflect.TypeFor[lineage.DocSpec]())
+	d.Status.Other = withoutFields(d.Status.Other, reflect.TypeFor[lineage.DocStatus]())
+	if p := d.Spec.Producer; p != nil {
+		c := *p
+		c.Other = withoutFields(c.Other, reflect.TypeFor[lineage.DocProducer]())
+		d.Spec.Producer = &c
+	}
+	if len(d.Spec.Sources) > 0 {
+		srcs := make([]lineage.DocSource, len(d.Spec.Sources))
+		for i, src := range d.Spec.Sources {
+			src.Other = withoutFields(src.Other, reflect.TypeFor[lineage.DocSource]())
+			srcs[i] = src
+		}
+		d.Spec.Sources = srcs
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -71,9 +90,27 @@ func Encode(d lineage.Document) (string, error) {
 	return buf.String(), nil
 }
 
-// Decode parses YAML into a Document with the default limits. Malformed
-// input, unknown fields and duplicate keys are EINVALID; input over the
-// limits is ELIMIT.
+// withoutFields is m without the keys t has fields for (yaml.v3 refuses
+// to write a map inlined in a struct that repeats one of its fields).
+func withoutFields(m map[string]any, t reflect.Type) map[string]any {
+	if len(m) == 0 {
+		return nil
+	}
+	fields := fieldsOf(t)
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if _, ok := fields[k]; !ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Decode parses YAML (or JSON, which is YAML) into a Document with the
+// default limits. Fields the Document has no place for go to the Other map
+// of their section, so a document MLRun writes (to_yaml, to_dict, export)
+// is read whole. Malformed input and duplicate keys are EINVALID; input
+// over the limits is ELIMIT.
 func Decode(s string) (lineage.Document, error) {
 	return DecodeWithLimits(s, Limits{})
 }
@@ -169,7 +206,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, depth int) error {
 		}
 	}
 	if v.Type() == timeType {
-		return d.scalar(n, v)
+		return d.timestamp(n, v)
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -227,6 +264,38 @@ func (d *decoder) scalar(n *yaml.Node, v reflect.Value) error {
 		return lineage.Errorf(lineage.EINVALID, "artifact YAML: %v", err)
 	}
 	return nil
+}
+
+// timeLayouts are the timestamp forms read besides yaml.v3's: MLRun
+// writes Python's str(datetime) ("2026-12-01 06:01:22.012485+00:00", a
+// valid YAML timestamp yaml.v3 does not read) and isoformat(); times
+// without a zone are UTC.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999 Z07:00",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+// timestamp decodes a time.Time: as yaml.v3 does, else in MLRun's forms.
+func (d *decoder) timestamp(n *yaml.Node, v reflect.Value) error {
+	err := d.scalar(n, v)
+	if err == nil || n.Kind != yaml.ScalarNode {
+		return err
+	}
+	if tag := n.ShortTag(); tag != "!!str" && tag != "!!timestamp" {
+		return err
+	}
+	s := strings.TrimSpace(n.Value)
+	for _, layout := range timeLayouts {
+		if t, perr := time.Parse(layout, s); perr == nil {
+			v.Set(reflect.ValueOf(t))
+			return nil
+		}
+	}
+	return err
 }
 
 // generic is the value of n in an `any` field: map[string]any, []any or a
@@ -395,7 +464,23 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, depth int) error {
 		}
 		i, ok := fields[name]
 		if !ok {
-			return invalidf(k, "field %s not found in type %s", name, v.Type())
+			other, ok := fields[inlineField]
+			if !ok {
+				return invalidf(k, "field %s not found in type %s", name, v.Type())
+			}
+			m := v.Field(other)
+			if m.IsNil() {
+				m.Set(reflect.MakeMap(m.Type()))
+			}
+			if m.MapIndex(reflect.ValueOf(name)).IsValid() {
+				return invalidf(k, "field %s set twice", name)
+			}
+			x, err := d.decodeAny(val, depth)
+			if err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(name), reflect.ValueOf(&x).Elem())
+			return nil
 		}
 		if set[i] {
 			return invalidf(k, "field %s set twice", name)
@@ -471,6 +556,12 @@ var timeType = reflect.TypeFor[time.Time]()
 
 var anySliceType = reflect.TypeFor[[]any]()
 
+var anyMapType = reflect.TypeFor[map[string]any]()
+
+// inlineField is fieldsOf's name for a struct's inlined map of other
+// fields, one no field tag can spell.
+const inlineField = ",inline"
+
 // fieldsOf maps a struct's YAML field names to field indexes.
 func fieldsOf(t reflect.Type) map[string]int {
 	if f, ok := fieldCache.Load(t); ok {
@@ -482,8 +573,12 @@ func fieldsOf(t reflect.Type) map[string]int {
 		if !sf.IsExported() {
 			continue
 		}
-		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
 		if name == "-" {
+			continue
+		}
+		if name == "" && opts == "inline" && sf.Type == anyMapType {
+			f[inlineField] = i // the map of fields the struct has none for
 			continue
 		}
 		if name == "" {

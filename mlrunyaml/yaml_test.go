@@ -22,9 +22,9 @@ func TestRoundTrip(t *testing.T) {
 			Tag: "latest", Tags: []string{"latest", "v1"}, Labels: map[string]*string{"env": &v, "gold": nil},
 			Description: "cleaned", Created: &created, Updated: &created},
 		Spec: lineage.DocSpec{DBKey: "clean", TargetPath: "/data/clean.csv", Format: "csv", Size: &size,
-			Hash: "sha256:00", Producer: &lineage.Producer{Kind: "run", Name: "prep", URI: "fraud/r1", Owner: "ana"},
+			Hash: "sha256:00", Producer: &lineage.DocProducer{Kind: "run", Name: "prep", URI: "fraud/r1", Owner: "ana"},
 			Sources:   []lineage.DocSource{{Name: "raw", Path: "store://datasets/fraud/raw^u1"}},
-			ExtraData: map[string]string{"chart": "store://artifacts/fraud/roc^u2"},
+			ExtraData: map[string]any{"chart": "store://artifacts/fraud/roc^u2"},
 			Schema:    map[string]any{"fields": []any{map[string]any{"name": "amount", "type": "number"}}},
 			Header:    []string{"id", "amount"}, Length: &length, Preview: [][]any{{1, 9.5}, {2, "x"}},
 			Stats: map[string]any{"amount": map[string]any{"mean": 4.5}}},
@@ -55,7 +55,8 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	for _, in := range []string{"kind: [", "kind: model\nbogus: 1\n", "metadata: 3\n"} {
+	for _, in := range []string{"kind: [", "kind: model\nmetadata: {key: [1]}\n", "metadata: 3\n",
+		"metadata: {viewer: 1, viewer: 2}\n", "metadata: {updated: yesterday}\n"} {
 		if _, err := mlrunyaml.Decode(in); lineage.ErrorCode(err) != lineage.EINVALID {
 			t.Errorf("Decode(%q) = %v, want EINVALID", in, err)
 		}

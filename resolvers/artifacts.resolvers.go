@@ -155,12 +155,13 @@ func (r *mutationResolver) ImportArtifact(ctx context.Context, yaml string, proj
 	if err != nil {
 		return nil, err
 	}
-	v, err := r.Service.Import(ctx, lineage.ImportRequest{Doc: doc, Project: derefString(project),
-		NewKey: derefString(newKey), Tag: derefString(tag)})
+	req := lineage.ImportRequest{Doc: doc, Project: derefString(project), NewKey: derefString(newKey), Tag: derefString(tag)}
+	v, err := r.Service.Import(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return toVersion(v, derefString(tag)), nil
+	// The version as imported: under the document's tag when no other is given.
+	return toVersion(v, lineage.ImportTag(req)), nil
 }
 
 // Artifact is the resolver for the artifact field.
