@@ -20,6 +20,8 @@ import (
 
 	"github.com/artigraph/artigraph/graph"
 	"github.com/artigraph/artigraph/lineage"
+	"github.com/artigraph/artigraph/mlrunapi"
+	"github.com/artigraph/artigraph/openlineage"
 	"github.com/artigraph/artigraph/resolvers"
 	"github.com/artigraph/artigraph/web"
 )
@@ -47,6 +49,15 @@ type Options struct {
 	WebsocketInit    time.Duration // a websocket must send connection_init within it; 0: 10s
 	RequestTimeout   time.Duration
 	SignedURLTTL     time.Duration // > 0: downloadUrl is a signed blob-store URL where possible
+	// Observer, when set, records every request (operation, outcome,
+	// latency); MetricsHandler, when set, is served at /metrics, to any
+	// authenticated caller, or to anyone with MetricsOpen.
+	Observer Observer
+	// OpenLineageEvents, when set, is told each OpenLineage event's type
+	// and result.
+	OpenLineageEvents func(eventType, result string)
+	MetricsHandler    http.Handler
+	MetricsOpen       bool
 	// LoaderWait is how long a request's dataloaders collect keys before
 	// they read; 0: resolvers.DefaultLoaderWait.
 	LoaderWait time.Duration
@@ -80,10 +91,24 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/v1/artifacts/{project}/{uid}/yaml", authed(d.yaml))
 	// The upload ticket is bound to the token that asked for it.
 	mux.Handle("PUT /api/v1/uploads/{ticket}", authed(d.upload))
+	// OpenLineage's HttpTransport posts here; its api_key is the Bearer token.
+	mux.Handle("POST /api/v1/lineage", authenticate(o.Service, func(w http.ResponseWriter, r *http.Request, err error) { openlineage.Fail(o.Logger, w, r, err) },
+		withDeadline(o.RequestTimeout, openlineage.New(o.Service, o.Logger, o.MaxRequestBytes, o.OpenLineageEvents))))
+	// MLRun's REST API, for MLRun's own client: every other /api/v1 and
+	// /api/v2 route (the routes above are more specific and win). Its
+	// errors, authentication failures included, take MLRun's shape.
+	mlrun := withDeadline(o.RequestTimeout, mlrunapi.New(o.Service, o.Logger))
+	mlrunFail := func(w http.ResponseWriter, r *http.Request, err error) { mlrunapi.Fail(o.Logger, w, r, err) }
+	mlrunAuthed := mlrunapi.SessionAsBearer(authenticate(o.Service, mlrunFail, mlrun))
+	mux.Handle("/api/v1/", mlrunAuthed)
+	mux.Handle("/api/v2/", mlrunAuthed)
+	if o.MetricsHandler != nil {
+		mux.Handle("GET /metrics", metricsRoute(o, d))
+	}
 	// The UI: GraphiQL at /graphiql, the artifact browser everywhere else.
 	mux.Handle("/", web.Handler())
 
-	return logRequests(o.Logger, newGuard(o, corsHandler(o.AllowedOrigins, mux)))
+	return withRequestID(logRequests(o.Logger, observeHTTP(o.Observer, newGuard(o, corsHandler(o.AllowedOrigins, mux)))))
 }
 
 func newGraphQL(o Options) http.Handler {
@@ -141,6 +166,9 @@ func newGraphQL(o Options) http.Handler {
 	srv.Use(subs)
 	srv.Use(reauthenticate{svc: o.Service})
 	srv.Use(operationDeadline{d: o.RequestTimeout})
+	if o.Observer != nil {
+		srv.Use(observeOperations{o.Observer})
+	}
 	srv.AroundFields(stopWhenInterrupted)
 	srv.AroundResponses(oneInterruption)
 	srv.SetErrorPresenter(presentError(o.Logger))
@@ -158,6 +186,18 @@ func withRequestScope(o Options, next http.Handler) http.Handler {
 			ctx, cancel = context.WithTimeout(ctx, o.RequestTimeout)
 			defer cancel()
 		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// withDeadline bounds a plain request by the server's request timeout.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -181,7 +221,7 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration", time.Since(start).Round(time.Microsecond))
 	})
 }

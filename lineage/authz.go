@@ -72,3 +72,17 @@ func (s *Service) readsVersion(ctx context.Context, v Version) error {
 	}
 	return nil
 }
+
+// CanReadMetrics lets any authenticated caller read the server's metrics:
+// they count operations and time them, by names the schema bounds, and
+// tell nothing of any project's content.
+func (s *Service) CanReadMetrics(ctx context.Context) error {
+	c, err := s.caller(ctx)
+	if err != nil {
+		return err
+	}
+	if c.Link != nil {
+		return Errorf(EFORBIDDEN, "a download link does not open the metrics")
+	}
+	return nil
+}

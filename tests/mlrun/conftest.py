@@ -87,3 +87,40 @@ def mlrun_env(server, tmp_path, monkeypatch):
         if k.startswith("MLRUN_") and k != "MLRUN_DBPATH":
             monkeypatch.delenv(k)
     return server
+
+
+ADMIN_TOKEN = "mlrun-tests-admin-token"
+
+
+@pytest.fixture
+def token_server(artigraph_bin, tmp_path):
+    """A running server with --auth token and ADMIN_TOKEN as its admin token."""
+    data_dir = tmp_path / "data"
+    log_path = tmp_path / "server.log"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARTIGRAPH_", "NEO4J_", "MLRUN_"))}
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [artigraph_bin, "--addr", f"127.0.0.1:{port}", "--data-dir", str(data_dir),
+             "--auth", "token", "--admin-token", ADMIN_TOKEN],
+            stdout=log, stderr=log, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}): {log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.05)  # the server is starting; nothing to wait on but its port
+    yield Server(url, data_dir, log_path, proc)
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
