@@ -36,6 +36,7 @@ type Config struct {
 	AuthDefaulted  bool
 	ServerKeyFile  string // "": <data-dir>/server.key
 	LinkTTL        time.Duration
+	MetricsOpen    bool // /metrics needs no token
 	SignedURLTTL   time.Duration
 	GCSSignerEmail string
 	GCSSignerKey   string // path to a PEM private key
@@ -95,8 +96,21 @@ func configFlags(fset *flag.FlagSet, getenv func(string) string) func() (Config,
 		}
 		return n
 	}
+	envBool := func(name string) bool {
+		v := getenv(name)
+		if v == "" {
+			return false
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			envErrs = append(envErrs, fmt.Errorf("%s=%q is not true or false", name, v))
+		}
+		return b
+	}
 	c := new(Config)
 	var origins, blobRoots, hosts, auth string
+	var configFile string
+	fset.StringVar(&configFile, "config", env("ARTIGRAPH_CONFIG", ""), "a YAML file of settings, keyed by flag name; flags and the environment override it (ARTIGRAPH_CONFIG)")
 	fset.StringVar(&c.Addr, "addr", env("ARTIGRAPH_ADDR", "127.0.0.1:8080"), "listen address (ARTIGRAPH_ADDR)")
 	fset.StringVar(&c.DataDir, "data-dir", env("ARTIGRAPH_DATA_DIR", "./data"), "embedded store and default blob directory (ARTIGRAPH_DATA_DIR)")
 	fset.StringVar(&c.ArtifactPath, "artifact-path", env("ARTIGRAPH_ARTIFACT_PATH", ""), "server-level artifact path, e.g. gs://bucket/prefix or file:///dir (ARTIGRAPH_ARTIFACT_PATH)")
@@ -111,6 +125,7 @@ func configFlags(fset *flag.FlagSet, getenv func(string) string) func() (Config,
 	fset.StringVar(&c.AdminToken, "admin-token", env("ARTIGRAPH_ADMIN_TOKEN", ""), "an ADMIN bearer token from configuration, to create the first tokens and run gc; none by default (ARTIGRAPH_ADMIN_TOKEN)")
 	fset.StringVar(&auth, "auth", env("ARTIGRAPH_AUTH", ""), "token (every request needs a token) or none (anyone may read and write); default: none when --addr is loopback, else token (ARTIGRAPH_AUTH)")
 	fset.StringVar(&c.ServerKeyFile, "server-key-file", env("ARTIGRAPH_SERVER_KEY_FILE", ""), "file of the key that hashes token secrets and signs download links, created (32 random bytes, mode 0600) if missing; servers sharing a Neo4j must share it; default <data-dir>/server.key (ARTIGRAPH_SERVER_KEY_FILE)")
+	fset.BoolVar(&c.MetricsOpen, "metrics-open", envBool("ARTIGRAPH_METRICS_OPEN"), "serve /metrics to anyone, not only to authenticated callers (ARTIGRAPH_METRICS_OPEN)")
 	fset.DurationVar(&c.LinkTTL, "download-link-ttl", lineage.DefaultLinkTTL, "how long a signed downloadUrl of this server is valid (--auth token)")
 	fset.DurationVar(&c.SignedURLTTL, "signed-url-ttl", 0, "when positive, downloadUrl is a signed blob-store URL valid this long, where the store signs (GCS)")
 	fset.StringVar(&c.GCSSignerEmail, "gcs-signer-email", env("ARTIGRAPH_GCS_SIGNER_EMAIL", ""), "service account that signs GCS download URLs (ARTIGRAPH_GCS_SIGNER_EMAIL)")
@@ -127,6 +142,11 @@ func configFlags(fset *flag.FlagSet, getenv func(string) string) func() (Config,
 	return func() (Config, error) {
 		if err := errors.Join(envErrs...); err != nil {
 			return Config{}, err
+		}
+		if configFile != "" {
+			if err := applyConfigFile(fset, configFile, getenv); err != nil {
+				return Config{}, err
+			}
 		}
 		c.AllowedHosts = allowedHosts(hosts, c.Addr)
 		switch mode := lineage.AuthMode(strings.TrimSpace(auth)); mode {

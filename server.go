@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/artigraph/artigraph/api"
+	"github.com/artigraph/artigraph/cli"
 	"github.com/artigraph/artigraph/lineage"
+	"github.com/artigraph/artigraph/metrics"
 	"github.com/artigraph/artigraph/storage/embedded"
 	"github.com/artigraph/artigraph/storage/fs"
 	"github.com/artigraph/artigraph/storage/gcs"
@@ -35,6 +37,7 @@ type Main struct {
 	Service *lineage.Service
 	HTTP    *http.Server
 	ln      net.Listener
+	Metrics *metrics.Metrics
 	gcs     *gcs.Store // nil without GCS; Close closes its client
 
 	closeOnce sync.Once
@@ -54,7 +57,8 @@ func Open(c Config, log *slog.Logger) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	h := api.New(api.Options{Service: m.Service, Logger: log, AllowedOrigins: c.CORSOrigins,
+	h := api.New(api.Options{Service: m.Service, Logger: log, Observer: m.Metrics, MetricsHandler: m.Metrics.Handler(), OpenLineageEvents: m.Metrics.OpenLineageEvent,
+		MetricsOpen: c.MetricsOpen, AllowedOrigins: c.CORSOrigins,
 		MaxQueryDepth: c.MaxQueryDepth, MaxComplexity: c.MaxComplexity, MaxUploadBytes: c.MaxUploadBytes,
 		RequestTimeout: c.RequestTimeout, SignedURLTTL: c.SignedURLTTL,
 		AllowedHosts: c.AllowedHosts, ListenAddr: ln.Addr().String(), MaxRequestBytes: c.MaxRequestBytes,
@@ -129,15 +133,20 @@ func openStores(c Config) (_ *Main, err error) {
 	if cfg.ServerKey, err = loadServerKey(keyFile); err != nil {
 		return nil, err
 	}
-	router := lineage.BlobRouter{"file": blobs}
+	m.Metrics = metrics.New()
+	router := lineage.BlobRouter{"file": m.Metrics.Blobs(blobs, "file")}
 	gs, err := m.openGCS()
 	if err != nil {
 		return nil, err
 	}
 	if gs != nil {
-		router["gs"] = gs
+		router["gs"] = m.Metrics.Blobs(gs, "gs")
 	}
-	m.Service = lineage.NewService(m.Store, router, cfg)
+	backend := "embedded"
+	if c.Neo4j.URI != "" {
+		backend = "neo4j"
+	}
+	m.Service = lineage.NewService(m.Metrics.Store(m.Store, backend), router, cfg)
 	return m, nil
 }
 
@@ -303,15 +312,20 @@ func (m *Main) Close() error {
 }
 
 func main() {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case "gc":
-			os.Exit(runGC(os.Args[2:]))
-		case "healthcheck":
-			os.Exit(runHealthcheck(os.Args[2:]))
+	args := os.Args[1:]
+	if len(args) > 0 {
+		switch {
+		case args[0] == "serve":
+			args = args[1:]
+		case args[0] == "gc" && !cli.RemoteGC(args[1:]):
+			os.Exit(runGC(args[1:])) // next to the store; with --server, the client below
+		case args[0] == "healthcheck":
+			os.Exit(runHealthcheck(args[1:]))
+		case cli.Handles(args[0]):
+			os.Exit(cli.Main(context.Background(), os.Args, cli.OS()))
 		}
 	}
-	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	cfg, err := parseConfig(args, os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
@@ -323,7 +337,7 @@ func main() {
 	if cfg.LogFormat == "json" {
 		h = slog.NewJSONHandler(os.Stderr, nil)
 	}
-	log := slog.New(h)
+	log := slog.New(api.LogHandler(h))
 	m, err := Open(cfg, log)
 	if err != nil {
 		log.Error("start failed", "err", err)

@@ -16,6 +16,9 @@
 // log.go (logging a version), resolve.go (finding versions by URI and
 // listing them), tags.go (tags and links), delete.go, graph.go (lineage and
 // impact), uploads.go, roots.go (what content this server may touch),
-// document.go (import and export), gc.go. The grammar of names sits in
-// names.go.
+// document.go (import and export), gc.go, mlrun.go and openlineage.go (what
+// MLRun's API and OpenLineage events need). Who may do what is decided in
+// authz.go, from the caller Authenticate (tokens.go) puts in the context;
+// access.go holds the roles, tokens and callers. The grammar of names sits
+// in names.go.
 package lineage

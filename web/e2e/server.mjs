@@ -47,6 +47,8 @@ export async function startServer({ args = ['--auth', 'none'] } = {}) {
   const env = { ...process.env, ARTIGRAPH_CORS_ORIGINS: '' };
   delete env.ARTIGRAPH_AUTH;
   delete env.ARTIGRAPH_ADMIN_TOKEN;
+  // The embedded store, whatever the caller's NEO4J_URI (CI's Neo4j belongs to the Go tests).
+  delete env.NEO4J_URI;
   const child = spawn(bin, ['--addr', addr, '--data-dir', dataDir, ...args], {
     stdio: ['ignore', log, log],
     env,
