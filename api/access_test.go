@@ -16,11 +16,9 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"log/slog"
 	"maps"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -38,7 +36,6 @@ import (
 	"github.com/artigraph/artigraph/api"
 	"github.com/artigraph/artigraph/internal/neo4jlock"
 	"github.com/artigraph/artigraph/lineage"
-	fsblobs "github.com/artigraph/artigraph/storage/fs"
 	"github.com/artigraph/artigraph/storage/neo4j"
 )
 
@@ -53,7 +50,7 @@ func TestAccessMatrix(t *testing.T) {
 	t.Run("neo4j", func(t *testing.T) {
 		store := openNeo4jForAccess(t)
 		admin, opt := accessAuth(t)
-		runAccessMatrix(t, newServerOnStore(t, store, opt), admin)
+		runAccessMatrix(t, newServerOn(t, t.TempDir(), store, nil, opt), admin)
 	})
 }
 
@@ -114,31 +111,6 @@ func openNeo4jForAccess(t *testing.T) lineage.Store {
 		t.Fatalf("wipe: %v", err)
 	}
 	return store
-}
-
-// newServerOnStore is newServerOver with another store than the embedded one.
-func newServerOnStore(t testing.TB, store lineage.Store, opts ...serverOption) *testServer {
-	t.Helper()
-	dir := t.TempDir()
-	counting := &countingStore{Store: store}
-	blobs, err := fsblobs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := lineage.DefaultConfig()
-	cfg.DefaultArtifactPath = dir + "/artifacts/{{project}}"
-	o := api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxQueryDepth: 10,
-		MaxComplexity: 50000, MaxUploadBytes: 1 << 20, RequestTimeout: 30 * time.Second}
-	router := lineage.BlobRouter{"file": blobs}
-	for _, opt := range opts {
-		opt(&o, &cfg, router)
-	}
-	cfg.MaxUploadBytes = o.MaxUploadBytes
-	svc := lineage.NewService(counting, router, cfg)
-	o.Service = svc
-	srv := httptest.NewServer(api.New(o))
-	t.Cleanup(srv.Close)
-	return &testServer{Server: srv, dir: dir, svc: svc, calls: counting}
 }
 
 // ---- the seeded world -------------------------------------------------

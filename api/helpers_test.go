@@ -56,6 +56,13 @@ func newServerOver(t testing.TB, wrap func(*countingStore) lineage.Store, opts .
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return newServerOn(t, dir, store, wrap, opts...)
+}
+
+// newServerOn is a server over store (wrapped by wrap, when not nil), with
+// local blobs in dir.
+func newServerOn(t testing.TB, dir string, store lineage.Store, wrap func(*countingStore) lineage.Store, opts ...serverOption) *testServer {
+	t.Helper()
 	counting := &countingStore{Store: store}
 	blobs, err := fs.New(dir)
 	if err != nil {

@@ -53,18 +53,11 @@ func (s *Service) DeleteArtifactVersions(ctx context.Context, uri string, strate
 	if err := s.canWrite(ctx, u.Project); err != nil {
 		return DeleteResult{}, err
 	}
-	max := 1
-	if u.Tag == "*" || (u.Tree != "" && u.Tag == "" && u.UID == "") {
-		max = 0
-	}
 	s.contentMu.Lock()
 	defer s.contentMu.Unlock()
-	vs, err := s.resolve(ctx, u, max)
+	vs, err := s.versionsToDelete(ctx, u, uri)
 	if err != nil {
 		return DeleteResult{}, err
-	}
-	if len(vs) == 0 {
-		return DeleteResult{}, Errorf(ENOTFOUND, "no artifact version matches %s", uri)
 	}
 	uids := make([]string, 0, len(vs))
 	for _, v := range vs {
@@ -173,4 +166,22 @@ func (s *Service) referencedElsewhere(ctx context.Context, projects []Project, l
 		}
 	}
 	return false, nil
+}
+
+// versionsToDelete lists the versions a deletion's URI names: one version,
+// every version of a tree (@tree without tag or uid), or every version of
+// the key (:*); ENOTFOUND when none. contentMu is held.
+func (s *Service) versionsToDelete(ctx context.Context, u URI, uri string) ([]Version, error) {
+	max := 1
+	if u.Tag == TagAll || (u.Tree != "" && u.Tag == "" && u.UID == "") {
+		max = 0
+	}
+	vs, err := s.resolve(ctx, u, max)
+	if err != nil {
+		return nil, err
+	}
+	if len(vs) == 0 {
+		return nil, Errorf(ENOTFOUND, "no artifact version matches %s", uri)
+	}
+	return vs, nil
 }

@@ -115,18 +115,11 @@ func (s *Service) DeleteMLRunArtifact(ctx context.Context, uri string, strategy 
 	if err != nil {
 		return DeleteResult{}, err
 	}
-	max := 1
-	if u.Tag == TagAll || (u.Tree != "" && u.Tag == "" && u.UID == "") {
-		max = 0
-	}
 	s.contentMu.Lock()
 	defer s.contentMu.Unlock()
-	vs, err := s.resolve(ctx, u, max)
+	vs, err := s.versionsToDelete(ctx, u, uri)
 	if err != nil {
 		return DeleteResult{}, err
-	}
-	if len(vs) == 0 {
-		return DeleteResult{}, Errorf(ENOTFOUND, "no artifact version matches %s", uri)
 	}
 	uids := make([]string, 0, len(vs))
 	var stored, inPlace []Version
