@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/artigraph/artigraph/internal/servicetest"
 	"github.com/artigraph/artigraph/lineage"
-	"github.com/artigraph/artigraph/storage/embedded"
-	"github.com/artigraph/artigraph/storage/fs"
 )
 
 // accessRig is a Service under --auth token with projects a and b, and a
@@ -30,23 +29,12 @@ type accessRig struct {
 
 func newAccessRig(t *testing.T) *accessRig {
 	t.Helper()
-	dir := t.TempDir()
-	store, err := embedded.Open(filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := fs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := lineage.DefaultConfig()
-	cfg.DefaultArtifactPath = dir + "/artifacts/{{project}}"
-	cfg.Auth, cfg.AdminToken, cfg.ServerKey = lineage.AuthToken, "bootstrap-secret", []byte("0123456789abcdef0123456789abcdef")
-	svc := lineage.NewService(store, lineage.BlobRouter{"file": blobs}, cfg)
-	r := &accessRig{svc: svc, store: store, dir: dir, now: time.Now().UTC()}
+	rig := servicetest.New(t, servicetest.WithTokens)
+	svc := rig.Service
+	r := &accessRig{svc: svc, store: rig.Store, dir: rig.Dir, now: time.Now().UTC()}
 	svc.Now = func() time.Time { return r.now }
-	r.admin = r.login(t, "bootstrap-secret")
+	r.admin = r.login(t, servicetest.AdminToken)
+	var err error
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -380,16 +368,9 @@ func TestSignedLinksAndBoundUploads(t *testing.T) {
 // BenchmarkAuthenticate is what a token costs per request (a store read
 // and a keyed hash), against the anonymous caller of --auth none.
 func BenchmarkAuthenticate(b *testing.B) {
-	dir := b.TempDir()
-	store, err := embedded.Open(filepath.Join(dir, "db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	cfg := lineage.DefaultConfig()
-	cfg.Auth, cfg.AdminToken, cfg.ServerKey = lineage.AuthToken, "bootstrap-secret", []byte("0123456789abcdef0123456789abcdef")
-	svc := lineage.NewService(store, nil, cfg)
-	admin, _ := svc.Authenticate(context.Background(), "bootstrap-secret")
+	rig := servicetest.New(b, servicetest.WithTokens)
+	svc, store := rig.Service, rig.Store
+	admin, _ := svc.Authenticate(context.Background(), servicetest.AdminToken)
 	secret, _, err := svc.CreateToken(admin, lineage.TokenInput{Name: "bench", Role: lineage.RoleViewer})
 	if err != nil {
 		b.Fatal(err)

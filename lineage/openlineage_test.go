@@ -3,32 +3,17 @@ package lineage_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/artigraph/artigraph/internal/servicetest"
 	"github.com/artigraph/artigraph/lineage"
-	"github.com/artigraph/artigraph/storage/embedded"
-	"github.com/artigraph/artigraph/storage/fs"
 )
 
 func newOLService(t *testing.T) (*lineage.Service, context.Context) {
 	t.Helper()
-	dir := t.TempDir()
-	store, err := embedded.Open(filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := fs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := lineage.DefaultConfig()
-	cfg.DefaultArtifactPath = dir + "/artifacts/{{project}}"
-	cfg.Auth, cfg.AdminToken, cfg.ServerKey = lineage.AuthToken, "bootstrap-secret", []byte("0123456789abcdef0123456789abcdef")
-	svc := lineage.NewService(store, lineage.BlobRouter{"file": blobs}, cfg)
-	admin, err := svc.Authenticate(context.Background(), "bootstrap-secret")
+	svc := servicetest.New(t, servicetest.WithTokens).Service
+	admin, err := svc.Authenticate(context.Background(), servicetest.AdminToken)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/artigraph/artigraph/internal/servicetest"
 	"github.com/artigraph/artigraph/lineage"
 	"github.com/artigraph/artigraph/mlrunapi"
-	"github.com/artigraph/artigraph/storage/embedded"
-	"github.com/artigraph/artigraph/storage/fs"
 )
 
 // server is the MLRun handler over a real Service: the embedded store and
@@ -26,20 +25,10 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	t.Helper()
-	dir := t.TempDir()
-	store, err := embedded.Open(filepath.Join(dir, "artigraph.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := fs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := lineage.DefaultConfig()
-	cfg.DefaultArtifactPath = dir + "/artifacts/{{project}}"
-	cfg.BlobRoots = []string{dir + "/artifacts"}
-	svc := lineage.NewService(store, lineage.BlobRouter{"file": blobs}, cfg)
+	rig := servicetest.New(t, func(c *lineage.Config) {
+		c.BlobRoots = []string{c.DefaultArtifactPath[:len(c.DefaultArtifactPath)-len("/{{project}}")]}
+	})
+	svc, dir := rig.Service, rig.Dir
 	srv := httptest.NewServer(mlrunapi.New(svc, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 	s := &server{Server: srv, dir: dir}

@@ -10,17 +10,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/artigraph/artigraph/internal/servicetest"
 	"github.com/artigraph/artigraph/lineage"
 	"github.com/artigraph/artigraph/openlineage"
-	"github.com/artigraph/artigraph/storage/embedded"
-	"github.com/artigraph/artigraph/storage/fs"
 )
 
 // rig is the handler over a fresh Service, called as the operator.
@@ -32,19 +30,7 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	dir := t.TempDir()
-	store, err := embedded.Open(filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := fs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := lineage.DefaultConfig()
-	cfg.DefaultArtifactPath = dir + "/artifacts/{{project}}"
-	svc := lineage.NewService(store, lineage.BlobRouter{"file": blobs}, cfg)
+	svc := servicetest.New(t).Service
 	return &rig{svc: svc, h: openlineage.New(svc, nil, 1<<20, nil), ctx: lineage.AsOperator(context.Background())}
 }
 
