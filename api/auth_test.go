@@ -115,28 +115,6 @@ func (s *testServer) request(t *testing.T, method, path, token string, body io.R
 	return resp, b
 }
 
-// postStatus posts a GraphQL query and returns the HTTP status and body.
-func (s *testServer) postStatus(t *testing.T, header, query string) (int, gqlResponse) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if header != "" {
-		req.Header.Set("Authorization", header)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out gqlResponse
-	raw, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("not JSON (%d): %s", resp.StatusCode, raw)
-	}
-	return resp.StatusCode, out
-}
-
 // seedAs logs a project p with a version "m", as the admin.
 func (s *testServer) seedAs(t *testing.T, project, key string) string {
 	t.Helper()
@@ -164,7 +142,7 @@ func TestNoTokenIsUnauthenticated(t *testing.T) {
 		t.Errorf("upload without a token: %d %s", resp.StatusCode, body)
 	}
 	// Basic credentials are not a token.
-	if status, r := s.postStatus(t, "Basic dXNlcjpwYXNz", `{ projects { name } }`); status != http.StatusOK ||
+	if status, r := s.post(t, "Basic dXNlcjpwYXNz", `{ projects { name } }`, nil); status != http.StatusOK ||
 		len(r.Errors) == 0 || r.Errors[0].code() != "UNAUTHENTICATED" {
 		t.Errorf("Basic credentials: %d %+v", status, r.Errors)
 	}
@@ -187,7 +165,7 @@ func TestBadRevokedOrExpiredTokensAreRefused(t *testing.T) {
 
 	refused := func(what, token string) {
 		t.Helper()
-		status, r := s.postStatus(t, "Bearer "+token, `{ projects { name } }`)
+		status, r := s.post(t, "Bearer "+token, `{ projects { name } }`, nil)
 		if status != http.StatusUnauthorized || len(r.Errors) != 1 || r.Errors[0].code() != "UNAUTHENTICATED" || r.Data != nil {
 			t.Errorf("%s on /graphql: %d %+v %s", what, status, r.Errors, r.Data)
 		}
@@ -573,7 +551,7 @@ func TestTokenSecretsAreNotKept(t *testing.T) {
 		secrets = append(secrets, secret[len("agt_"+info.ID+"_"):])
 	}
 	// A failed attempt does not log what was sent either.
-	s.postStatus(t, "Bearer agt_0000000000000000_"+secrets[0], `{ viewer { id } }`)
+	s.post(t, "Bearer agt_0000000000000000_"+secrets[0], `{ viewer { id } }`, nil)
 	s.calls.Store.Close() // everything on disk; closing twice is harmless
 	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

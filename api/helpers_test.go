@@ -110,11 +110,23 @@ func (s *testServer) do(t *testing.T, query string, vars map[string]any) gqlResp
 // doAs posts a GraphQL request with a bearer token ("" for none).
 func (s *testServer) doAs(t *testing.T, token, query string, vars map[string]any) gqlResponse {
 	t.Helper()
+	header := ""
+	if token != "" {
+		header = "Bearer " + token
+	}
+	_, out := s.post(t, header, query, vars)
+	return out
+}
+
+// post posts a GraphQL request with an Authorization header ("" for none)
+// and returns the HTTP status and the decoded response.
+func (s *testServer) post(t *testing.T, authorization, query string, vars map[string]any) (int, gqlResponse) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -126,7 +138,7 @@ func (s *testServer) doAs(t *testing.T, token, query string, vars map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("response is not JSON (%d): %s", resp.StatusCode, raw)
 	}
-	return out
+	return resp.StatusCode, out
 }
 
 // mustDo runs a request that must succeed and decodes its data into out.

@@ -421,9 +421,6 @@ func TestLocalGC(t *testing.T) {
 // TestLarge streams 100 MiB up and down: to a file and to a pipe, both
 // checked by sha256 without the test holding the content.
 func TestLarge(t *testing.T) {
-	if testing.Short() {
-		t.Skip("100 MiB transfer")
-	}
 	url, _ := startServer(t)
 	e := cmdEnv{server: url}
 	e.ok(t, "project", "create", "big")

@@ -65,6 +65,8 @@ type Service struct {
 	uploads      map[string]*pendingUpload
 	uploadsBytes int64
 
+	tokenKey, linkKey []byte // derived from Config.ServerKey
+
 	tokensMu   sync.Mutex
 	touched    map[string]time.Time       // token id → when LastUsedAt was last written
 	revocation map[string][]chan struct{} // token id → watchers of its revocation
@@ -77,7 +79,8 @@ type Service struct {
 
 // NewService returns a Service over a metadata store and blob stores.
 func NewService(store Store, blobs Blobs, cfg Config) *Service {
-	return &Service{store: store, blobs: blobs, Config: cfg, Now: func() time.Time { return time.Now().UTC() }}
+	return &Service{store: store, blobs: blobs, Config: cfg, Now: func() time.Time { return time.Now().UTC() },
+		tokenKey: keyFor(cfg.ServerKey, "token-hash/v1"), linkKey: keyFor(cfg.ServerKey, "download-link/v1")}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

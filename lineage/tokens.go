@@ -25,15 +25,16 @@ const touchEvery = time.Minute
 const DefaultLinkTTL = 15 * time.Minute
 
 // keyFor derives a key for one purpose from the server key, so that a
-// token hash can never serve as a link signature or the reverse.
-func (s *Service) keyFor(purpose string) []byte {
-	m := hmac.New(sha256.New, s.Config.ServerKey)
+// token hash can never serve as a link signature or the reverse. NewService
+// derives each once: they are used on every authenticated request.
+func keyFor(serverKey []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, serverKey)
 	m.Write([]byte("artigraph/" + purpose))
 	return m.Sum(nil)
 }
 
 func (s *Service) tokenHash(secret string) string {
-	m := hmac.New(sha256.New, s.keyFor("token-hash/v1"))
+	m := hmac.New(sha256.New, s.tokenKey)
 	m.Write([]byte(secret))
 	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil))
 }
@@ -280,7 +281,7 @@ func (s *Service) SignLink(ctx context.Context, v Version) (SignedLink, bool, er
 }
 
 func (s *Service) linkSignature(l SignedLink) string {
-	m := hmac.New(sha256.New, s.keyFor("download-link/v1"))
+	m := hmac.New(sha256.New, s.linkKey)
 	m.Write([]byte(l.Project + "\x00" + l.UID + "\x00" + strconv.FormatInt(l.Expires.Unix(), 10)))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

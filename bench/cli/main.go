@@ -14,7 +14,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +24,8 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/artigraph/artigraph/bench/benchfile"
 )
 
 func main() {
@@ -33,8 +34,8 @@ func main() {
 	dir := flag.String("dir", ".bench-cli", "work directory (on the disk to measure)")
 	flag.Parse()
 	size := int64(*sizeMiB) << 20
-	must(os.RemoveAll(*dir))
-	must(os.MkdirAll(*dir, 0o755))
+	benchfile.Must(os.RemoveAll(*dir))
+	benchfile.Must(os.MkdirAll(*dir, 0o755))
 	defer os.RemoveAll(*dir)
 	work, _ := filepath.Abs(*dir)
 
@@ -50,19 +51,19 @@ func main() {
 	run(client("project", "create", "bench"))
 
 	src := filepath.Join(work, "source.bin")
-	writeRandom(src, size)
+	benchfile.WriteRandom(src, size)
 	var bestUp, bestDown, bestCopy float64
 	for r := 0; r < *rounds; r++ {
 		cp := filepath.Join(work, "copy.bin")
-		bestCopy = max(bestCopy, mibps(size, timeIt(func() { copyFile(src, cp) })))
+		bestCopy = max(bestCopy, benchfile.MiBps(size, benchfile.TimeIt(func() { benchfile.CopyFile(src, cp) })))
 		os.Remove(cp)
 
 		key := fmt.Sprintf("big%d", r)
-		bestUp = max(bestUp, mibps(size, timeIt(func() { run(client("log", "-p", "bench", "--key", key, src)) })))
+		bestUp = max(bestUp, benchfile.MiBps(size, benchfile.TimeIt(func() { run(client("log", "-p", "bench", "--key", key, src)) })))
 		down := filepath.Join(work, "down.bin")
 		uri := "store://artifacts/bench/" + key
-		bestDown = max(bestDown, mibps(size, timeIt(func() { run(client("get", "--download", "-o", down, uri)) })))
-		if !sameFile(src, down) {
+		bestDown = max(bestDown, benchfile.MiBps(size, benchfile.TimeIt(func() { run(client("get", "--download", "-o", down, uri)) })))
+		if !benchfile.SameFile(src, down) {
 			log.Fatal("downloaded content differs")
 		}
 		os.Remove(down)
@@ -81,8 +82,8 @@ func startServer(bin, data string, size int64) (string, func()) {
 	srv := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", data,
 		"--max-upload-bytes", strconv.FormatInt(size+1<<20, 10))
 	stderr, err := srv.StderrPipe()
-	must(err)
-	must(srv.Start())
+	benchfile.Must(err)
+	benchfile.Must(srv.Start())
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -107,57 +108,5 @@ func run(c *exec.Cmd) {
 	c.Stdout, c.Stderr = io.Discard, &stderr
 	if err := c.Run(); err != nil {
 		log.Fatalf("%s: %v: %s", c.Args, err, stderr.String())
-	}
-}
-
-const bufSize = 1 << 20
-
-func copyFile(from, to string) {
-	in, err := os.Open(from)
-	must(err)
-	defer in.Close()
-	out, err := os.Create(to)
-	must(err)
-	_, err = io.CopyBuffer(struct{ io.Writer }{out}, struct{ io.Reader }{in}, make([]byte, bufSize))
-	must(err)
-	must(out.Sync())
-	must(out.Close())
-}
-
-func timeIt(f func()) time.Duration { t := time.Now(); f(); return time.Since(t) }
-
-func mibps(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
-
-func writeRandom(path string, size int64) {
-	f, err := os.Create(path)
-	must(err)
-	_, err = io.CopyN(f, rand.Reader, size)
-	must(err)
-	must(f.Close())
-}
-
-func sameFile(a, b string) bool {
-	fa, err := os.Open(a)
-	must(err)
-	defer fa.Close()
-	fb, err := os.Open(b)
-	must(err)
-	defer fb.Close()
-	ba, bb := make([]byte, bufSize), make([]byte, bufSize)
-	for {
-		na, ea := io.ReadFull(fa, ba)
-		nb, _ := io.ReadFull(fb, bb)
-		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
-			return false
-		}
-		if ea != nil {
-			return true
-		}
-	}
-}
-
-func must(err error) {
-	if err != nil {
-		log.Fatal(err)
 	}
 }
