@@ -60,8 +60,12 @@ type preparedLog struct {
 	version    Version
 	content    io.Reader
 	sourceUIDs []string
-	links      []Link
-	tags       []string
+	// sourcesOutsideUID leaves the sources out of the uid: a recorded
+	// output's sources are re-resolved as late reports arrive (RecordRun),
+	// and its uid must stay.
+	sourcesOutsideUID bool
+	links             []Link
+	tags              []string
 }
 
 // Validate checks everything a log call says about itself, before anything
@@ -270,6 +274,9 @@ func (s *Service) commitLog(ctx context.Context, p preparedLog) (Version, error)
 			return Version{}, err
 		}
 		v.UID = versionUID(v, p.sourceUIDs, p.links)
+		if p.sourcesOutsideUID {
+			v.UID = versionUID(v, nil, p.links)
+		}
 		w.Version = v
 		out, created, err := s.store.PutVersion(ctx, w)
 		if err == nil && created {

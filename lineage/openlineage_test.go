@@ -3,6 +3,7 @@ package lineage_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,6 +78,10 @@ func TestRecordRunInAnyOrder(t *testing.T) {
 			if r.State != lineage.RunCompleted || r.FinishedAt == nil || !r.FinishedAt.Equal(done.At) {
 				t.Fatalf("run = %+v, want COMPLETED at %v", r, done.At)
 			}
+			earliest := slices.MinFunc(c.reqs, func(a, b lineage.RecordRunRequest) int { return a.At.Compare(b.At) }).At
+			if !r.StartedAt.Equal(earliest) {
+				t.Errorf("started at %v, want the earliest event's time %v", r.StartedAt, earliest)
+			}
 		})
 	}
 }
@@ -110,7 +115,7 @@ func TestRecordRunFinalStatesLaterWins(t *testing.T) {
 	wantCode(t, "same uid, another name", err, lineage.ECONFLICT)
 }
 
-func TestRecordDatasetAndVersionAt(t *testing.T) {
+func TestRecordDatasetAgainKeepsUIDAndEarliestTime(t *testing.T) {
 	svc, admin := newOLService(t)
 	if _, err := svc.EnsureProject(admin, "ol", ""); err != nil {
 		t.Fatal(err)
@@ -121,38 +126,30 @@ func TestRecordDatasetAndVersionAt(t *testing.T) {
 		t.Errorf("location %q", loc)
 	}
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	v1, err := svc.RecordDataset(admin, lineage.RecordDatasetRequest{Project: "ol", Key: key, Location: loc, At: t0,
-		Extra: []byte(`{"n":1}`)})
+	req := lineage.RecordDatasetRequest{Project: "ol", Key: key, Location: loc, At: t0.Add(time.Hour), Extra: []byte(`{"n":1}`)}
+	v1, err := svc.RecordDataset(admin, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := svc.RecordDataset(admin, lineage.RecordDatasetRequest{Project: "ol", Key: key, Location: loc, At: t0,
-		Extra: []byte(`{"n":1}`)})
+	if !v1.CreatedAt.Equal(req.At) {
+		t.Errorf("CreatedAt %v, want the event's time %v", v1.CreatedAt, req.At)
+	}
+	req.At = t0
+	again, err := svc.RecordDataset(admin, req)
 	if err != nil || again.UID != v1.UID {
 		t.Fatalf("again: %v %v, want %s", again.UID, err, v1.UID)
 	}
-	v2, err := svc.RecordDataset(admin, lineage.RecordDatasetRequest{Project: "ol", Key: key, Location: loc, At: t0.Add(time.Hour),
-		Extra: []byte(`{"n":2}`)})
-	if err != nil {
-		t.Fatal(err)
+	if !again.CreatedAt.Equal(t0) || !again.UpdatedAt.Equal(t0) {
+		t.Errorf("reported again earlier: created %v updated %v, want both %v", again.CreatedAt, again.UpdatedAt, t0)
 	}
-	for _, c := range []struct {
-		at    time.Time
-		want  string
-		found bool
-	}{{t0.Add(-time.Second), "", false}, {t0, v1.UID, true}, {t0.Add(time.Minute), v1.UID, true}, {t0.Add(2 * time.Hour), v2.UID, true}} {
-		v, found, err := svc.DatasetVersionAt(admin, "ol", key, c.at, "", "")
-		if err != nil || found != c.found || v.UID != c.want {
-			t.Errorf("at %v: %s %v %v, want %s %v", c.at, v.UID, found, err, c.want, c.found)
-		}
+	req.At = t0.Add(2 * time.Hour)
+	if later, err := svc.RecordDataset(admin, req); err != nil || !later.CreatedAt.Equal(t0) {
+		t.Errorf("reported again later: %v %v, want created at %v", later.CreatedAt, err, t0)
 	}
 	for _, p := range [][2]string{{"..", ".."}, {"file", "/tmp/x"}, {"ns", "a b/c"}} {
 		if loc := svc.DatasetLocation(p[0], p[1]); lineage.ValidateArtifactPath(loc) != nil || svc.InRoots(loc) {
 			t.Errorf("DatasetLocation(%q, %q) = %q", p[0], p[1], loc)
 		}
-	}
-	if !v1.CreatedAt.Equal(t0) {
-		t.Errorf("CreatedAt %v, want the event's time %v", v1.CreatedAt, t0)
 	}
 }
 

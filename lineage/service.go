@@ -75,6 +75,9 @@ type Service struct {
 	// content (logs in place, deletions), so a deletion's check that no
 	// surviving version points at a blob cannot race a new reference.
 	contentMu sync.Mutex
+	// recordMu serialises what reports from event streams record (see
+	// RecordRun), as each re-resolves what the others read.
+	recordMu sync.Mutex
 }
 
 // NewService returns a Service over a metadata store and blob stores.

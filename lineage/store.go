@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -52,7 +53,9 @@ const (
 )
 
 // Edge is one relation between two nodes. Name is the link's relation
-// ("chart", "model", …) for LINKS_TO and empty otherwise.
+// ("chart", "model", …) for LINKS_TO; for CONSUMED, the label a version was
+// asked for by when it was (DatasetVersionLabel, see RecordRun); empty
+// otherwise.
 type Edge struct {
 	From     NodeRef
 	To       NodeRef
@@ -80,6 +83,49 @@ type VersionWrite struct {
 	Tags    []string // tags to apply besides "latest"
 	Sources []string // uids of versions it was DERIVED_FROM
 	Links   []Link   // LINKS_TO edges
+}
+
+// Amendment corrects what was recorded from reports that arrived out of
+// order (OpenLineage events): a run's start moved earlier, a version's
+// times moved earlier, CONSUMED and DERIVED_FROM edges moved to the version
+// the reports, taken in order, name. See Service.RecordRun.
+type Amendment struct {
+	RunStarts    []RunStart
+	VersionTimes []VersionTimes
+	Remove, Add  []Edge // CONSUMED (run → version, named or not) and DERIVED_FROM (version → version) only
+}
+
+// RunStart sets a run's StartedAt.
+type RunStart struct {
+	Run RunKey
+	At  time.Time
+}
+
+// VersionTimes sets a version's CreatedAt and UpdatedAt.
+type VersionTimes struct {
+	UID                  string
+	CreatedAt, UpdatedAt time.Time
+}
+
+// Empty reports whether a changes nothing.
+func (a Amendment) Empty() bool {
+	return len(a.RunStarts)+len(a.VersionTimes)+len(a.Remove)+len(a.Add) == 0
+}
+
+// Validate checks the shape of a's edges: the relations an amendment may
+// move, between nodes of the types they join.
+func (a Amendment) Validate() error {
+	for _, e := range append(slices.Clone(a.Remove), a.Add...) {
+		ok := e.To.Type == NodeArtifact && (e.Relation == RelConsumed && e.From.Type == NodeRun ||
+			e.Relation == RelDerivedFrom && e.From.Type == NodeArtifact && e.Name == "")
+		if !ok {
+			return Errorf(EINVALID, "an amendment cannot change a %s edge from a %s to a %s", e.Relation, e.From.Type, e.To.Type)
+		}
+		if len(e.Name) > MaxKeyLen+MaxLabelValueLen {
+			return Errorf(ELIMIT, "an edge's name may be at most %d bytes", MaxKeyLen+MaxLabelValueLen)
+		}
+	}
+	return nil
 }
 
 // VersionFilter selects versions of one project. Zero fields do not filter.
@@ -192,6 +238,11 @@ type Store interface {
 	// DeleteVersions removes versions and every edge touching them; it
 	// returns how many existed.
 	DeleteVersions(ctx context.Context, uids []string) (int, error)
+	// Amend writes a's corrections at once: times set, edges removed, then
+	// edges added (an absent edge removed or a present one added is no
+	// change). ENOTFOUND if a run or version it names is absent; nothing
+	// is written then.
+	Amend(ctx context.Context, a Amendment) error
 
 	// Edges returns the edges of the given relations (all when none given)
 	// leaving or entering the given nodes, sorted by (From, To, Relation, Name).

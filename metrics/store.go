@@ -118,3 +118,8 @@ func (t *timedStore) Ping(ctx context.Context) error {
 	defer t.since("Ping", time.Now())
 	return t.Store.Ping(ctx)
 }
+
+func (t *timedStore) Amend(ctx context.Context, a lineage.Amendment) error {
+	defer t.since("Amend", time.Now())
+	return t.Store.Amend(ctx, a)
+}

@@ -18,10 +18,13 @@ import (
 //	job.name                 → run name (RunName)
 //	run.facets.parent.job    → run pipeline (RunName of its name)
 //	START, RUNNING           → RUNNING; COMPLETE → COMPLETED; FAIL → FAILED; ABORT → ABORTED
-//	eventTime                → startedAt (first event of the run), finishedAt (final state)
-//	inputs[]                 → CONSUMED: the DATASET version current at eventTime
-//	                           (or the one the version facet names), recorded as observed if none
+//	eventTime                → startedAt (earliest event of the run), finishedAt (final state)
+//	inputs[]                 → CONSUMED: the DATASET version current at the run's start
+//	                           (or the one the version facet names), a placeholder if none
 //	outputs[] of COMPLETE    → a new DATASET version PRODUCED by the run, DERIVED_FROM the inputs
+//
+// lineage.RecordRun and lineage.RecordDataset keep the result independent
+// of the order events arrive in.
 //	facets.schema            → dataset schema (and header)
 //	facets.dataSource.uri    → external source
 //	facets.ownership         → owner (first owner's name)
@@ -114,19 +117,13 @@ func ingest(ctx context.Context, svc *lineage.Service, e *Event) error {
 		return err
 	case "JobEvent":
 		for _, d := range append(append([]Dataset(nil), e.Inputs...), e.Outputs...) {
-			if _, err := consumed(ctx, svc, project, e, d, ""); err != nil {
+			r := datasetRequest(svc, project, e, d, false)
+			r.Declared = true
+			if _, err := svc.RecordDataset(ctx, r); err != nil {
 				return err
 			}
 		}
 		return nil
-	}
-	var inputs []lineage.Version
-	for _, d := range e.Inputs {
-		v, err := consumed(ctx, svc, project, e, d, e.Run.RunID)
-		if err != nil {
-			return err
-		}
-		inputs = append(inputs, v)
 	}
 	state, ok := runStates[e.EventType]
 	if !ok { // OTHER or none: metadata about a run, whose state it does not change
@@ -137,24 +134,17 @@ func ingest(ctx context.Context, svc *lineage.Service, e *Event) error {
 	if p := parentJob(e.Run.Facets); p != "" {
 		req.Pipeline = RunName(p)
 	}
-	for _, v := range inputs {
-		req.Inputs = append(req.Inputs, v.UID)
+	for _, d := range e.Inputs {
+		req.Inputs = append(req.Inputs, lineage.DatasetInput{Key: lineage.DatasetKey(d.Namespace, d.Name),
+			Version: datasetVersion(d.Facets), Placeholder: datasetRequest(svc, project, e, d, false)})
 	}
 	run, err := svc.RecordRun(ctx, req)
-	if err != nil {
+	if err != nil || e.EventType != "COMPLETE" {
 		return err
-	}
-	if e.EventType != "COMPLETE" {
-		return nil
-	}
-	var sources []string
-	for _, v := range inputs {
-		sources = append(sources, lineage.CanonicalURI(v, ""))
 	}
 	for _, d := range e.Outputs {
 		r := datasetRequest(svc, project, e, d, true)
 		r.RunUID = run.UID
-		r.Sources = append(r.Sources, sources...)
 		if r.Owner == "" {
 			r.Owner = run.User
 		}
@@ -165,29 +155,11 @@ func ingest(ctx context.Context, svc *lineage.Service, e *Event) error {
 	return nil
 }
 
-// consumed is the version of an input dataset the run read: the one its
-// version facet names, else the one current at the event's time (not one
-// the run itself wrote), else one recorded now as observed. A JobEvent's
-// datasets are found or observed the same way.
-func consumed(ctx context.Context, svc *lineage.Service, project string, e *Event, d Dataset, runID string) (lineage.Version, error) {
-	key := lineage.DatasetKey(d.Namespace, d.Name)
-	label := ""
-	if dv := datasetVersion(d.Facets); dv != "" {
-		label = versionLabel + "=" + dv
-	}
-	v, found, err := svc.DatasetVersionAt(ctx, project, key, e.time, label, runID)
-	if err != nil || found {
-		return v, err
-	}
-	return observe(ctx, svc, project, e, d)
-}
-
-// observe records a version of a dataset no run of ours produced.
+// observe records a version of a dataset that an event shows, produced by
+// no run of ours.
 func observe(ctx context.Context, svc *lineage.Service, project string, e *Event, d Dataset) (lineage.Version, error) {
 	return svc.RecordDataset(ctx, datasetRequest(svc, project, e, d, false))
 }
-
-const versionLabel = "datasetVersion"
 
 // datasetRequest maps a dataset and its facets onto a version; the
 // input and output facets of this event are kept only with an output
@@ -233,7 +205,7 @@ func datasetRequest(svc *lineage.Service, project string, e *Event, d Dataset, o
 		}
 	}
 	if dv := datasetVersion(d.Facets); dv != "" && len(dv) <= lineage.MaxLabelValueLen {
-		r.Labels = append(r.Labels, lineage.Label{Key: versionLabel, Value: &dv})
+		r.Labels = append(r.Labels, lineage.Label{Key: lineage.DatasetVersionLabel, Value: &dv})
 	}
 	kept := map[string]any{"namespace": d.Namespace, "name": d.Name}
 	if len(d.Facets) > 0 {

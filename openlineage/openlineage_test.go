@@ -123,10 +123,8 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-// snapshot describes everything a project holds: runs, versions, edges;
-// without withStart, less the times a first sighting sets (a run's start,
-// an observed version's creation).
-func (r *rig) snapshot(t *testing.T, project string, withStart bool) string {
+// snapshot describes everything a project holds: runs, versions, edges.
+func (r *rig) snapshot(t *testing.T, project string) string {
 	t.Helper()
 	var lines []string
 	rp, err := r.svc.ListRuns(r.ctx, project, lineage.Page{First: 1000})
@@ -135,11 +133,7 @@ func (r *rig) snapshot(t *testing.T, project string, withStart bool) string {
 	}
 	var nodes []lineage.NodeRef
 	for _, run := range rp.Runs {
-		start := ""
-		if withStart {
-			start = run.StartedAt.String()
-		}
-		lines = append(lines, fmt.Sprintf("run %s %s %s pipeline=%s start=%s finish=%v", run.UID, run.Name, run.State, run.Pipeline, start, run.FinishedAt))
+		lines = append(lines, fmt.Sprintf("run %s %s %s pipeline=%s start=%s finish=%v labels=%v", run.UID, run.Name, run.State, run.Pipeline, run.StartedAt, run.FinishedAt, labels(run.Labels)))
 		nodes = append(nodes, lineage.RunNode(run.Key()))
 	}
 	vp, err := r.svc.ListArtifacts(r.ctx, project, lineage.VersionFilter{}, lineage.Page{First: 1000})
@@ -147,11 +141,8 @@ func (r *rig) snapshot(t *testing.T, project string, withStart bool) string {
 		t.Fatal(err)
 	}
 	for _, v := range vp.Versions {
-		at := v.CreatedAt.String()
-		if !withStart && v.Tree == "" {
-			at = "" // an observed version dates from the first event that named it
-		}
-		lines = append(lines, fmt.Sprintf("version %s %s %s tree=%s owner=%s at=%v tags=%v src=%v", v.Key, v.UID, v.TargetPath, v.Tree, v.Owner, at, v.Tags, v.ExternalSources))
+		lines = append(lines, fmt.Sprintf("version %s %s %s tree=%s owner=%s at=%v updated=%v tags=%v src=%v labels=%v extra=%s",
+			v.Key, v.UID, v.TargetPath, v.Tree, v.Owner, v.CreatedAt, v.UpdatedAt, v.Tags, v.ExternalSources, labels(v.Labels), v.Extra))
 		nodes = append(nodes, lineage.VersionNode(v))
 	}
 	edges, err := r.svc.Edges(r.ctx, nodes, lineage.Outgoing)
@@ -163,6 +154,18 @@ func (r *rig) snapshot(t *testing.T, project string, withStart bool) string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+func labels(ls []lineage.Label) []string {
+	var out []string
+	for _, l := range ls {
+		if l.Value != nil {
+			out = append(out, l.Key+"="+*l.Value)
+		} else {
+			out = append(out, l.Key)
+		}
+	}
+	return out
 }
 
 func TestChainMapping(t *testing.T) {
@@ -230,14 +233,14 @@ func TestOrderAndRepeatsGiveTheSameResult(t *testing.T) {
 		for _, e := range events {
 			r.mustPost(t, mustJSON(t, e))
 		}
-		return r.snapshot(t, "fraud", true)
+		return r.snapshot(t, "fraud")
 	}()
 	t.Run("one batch, shuffled and repeated", func(t *testing.T) {
 		r := newRig(t)
 		batch := append(slices.Clone(events), events...)
 		rand.New(rand.NewSource(1)).Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
 		r.mustPost(t, mustJSON(t, batch))
-		if got := r.snapshot(t, "fraud", true); got != want {
+		if got := r.snapshot(t, "fraud"); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
 	})
@@ -248,10 +251,31 @@ func TestOrderAndRepeatsGiveTheSameResult(t *testing.T) {
 				r.mustPost(t, mustJSON(t, e))
 			}
 		}
-		// startedAt comes from the first event seen of a run (here the
-		// COMPLETE): the store keeps a run's start from its creation.
-		if got, want := r.snapshot(t, "fraud", false), snapshotOf(t, events); got != want {
+		if got := r.snapshot(t, "fraud"); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	})
+	t.Run("consumers before producers: the stream reversed", func(t *testing.T) {
+		r := newRig(t)
+		for _, e := range slices.Backward(events) {
+			r.mustPost(t, mustJSON(t, e))
+		}
+		if got := r.snapshot(t, "fraud"); got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	})
+	t.Run("one request per event, shuffled, some repeated", func(t *testing.T) {
+		for seed := range int64(20) {
+			r := newRig(t)
+			rng := rand.New(rand.NewSource(seed))
+			stream := append(slices.Clone(events), events[rng.Intn(len(events))], events[rng.Intn(len(events))])
+			rng.Shuffle(len(stream), func(i, j int) { stream[i], stream[j] = stream[j], stream[i] })
+			for _, e := range stream {
+				r.mustPost(t, mustJSON(t, e))
+			}
+			if got := r.snapshot(t, "fraud"); got != want {
+				t.Fatalf("seed %d: got\n%s\nwant\n%s", seed, got, want)
+			}
 		}
 	})
 	t.Run("the whole stream again", func(t *testing.T) {
@@ -261,18 +285,10 @@ func TestOrderAndRepeatsGiveTheSameResult(t *testing.T) {
 				r.mustPost(t, mustJSON(t, e))
 			}
 		}
-		if got := r.snapshot(t, "fraud", true); got != want {
+		if got := r.snapshot(t, "fraud"); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
 	})
-}
-
-func snapshotOf(t *testing.T, events []map[string]any) string {
-	r := newRig(t)
-	for _, e := range events {
-		r.mustPost(t, mustJSON(t, e))
-	}
-	return r.snapshot(t, "fraud", false)
 }
 
 func TestMalformedBatchWritesNothing(t *testing.T) {
@@ -378,7 +394,7 @@ func TestReplaySpecExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.mustPost(t, data)
-	first := r.snapshot(t, "my-scheduler-namespace", true)
+	first := r.snapshot(t, "my-scheduler-namespace")
 	// One by one, then again, it gives the same.
 	var events []json.RawMessage
 	json.Unmarshal(data, &events)
@@ -388,7 +404,7 @@ func TestReplaySpecExamples(t *testing.T) {
 			r2.mustPost(t, e)
 		}
 	}
-	if again := r2.snapshot(t, "my-scheduler-namespace", true); again != first {
+	if again := r2.snapshot(t, "my-scheduler-namespace"); again != first {
 		t.Errorf("one by one, twice:\n%s\nwant\n%s", again, first)
 	}
 	run, err := r.svc.Run(r.ctx, lineage.RunKey{Project: "my-scheduler-namespace", UID: "ea041791-68bc-4ae1-bd89-4c8106a157e4"})

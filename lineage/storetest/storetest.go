@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) lineage.Store) {
 		{"Edges", edgeTests},
 		{"ListVersions", listTests},
 		{"DeleteVersions", deleteTests},
+		{"Amend", amendTests},
 		{"Lineage", lineageTests},
 		{"Tokens", tokenTests},
 		{"Concurrency", concurrencyTests},

@@ -17,7 +17,7 @@ type change struct {
 	runs     []lineage.Run
 	versions []lineage.Version // new versions and new states of existing ones
 	deleted  []string          // uids of versions removed, with every edge touching them
-	dropped  []lineage.Edge    // the edges touching the deleted versions
+	dropped  []lineage.Edge    // edges removed: those touching the deleted versions, and others
 	edges    []lineage.Edge    // new edges, known to be absent
 	tokens   []lineage.Token   // new tokens and new states of existing ones
 	unTokens []string          // ids of tokens removed
@@ -28,7 +28,7 @@ type record struct{ key, val []byte }
 
 // commit makes ch durable, then visible. The caller holds wmu.
 func (s *Store) commit(ch *change) error {
-	if len(ch.projects)+len(ch.runs)+len(ch.versions)+len(ch.deleted)+len(ch.edges)+len(ch.tokens)+len(ch.unTokens) == 0 {
+	if len(ch.projects)+len(ch.runs)+len(ch.versions)+len(ch.deleted)+len(ch.dropped)+len(ch.edges)+len(ch.tokens)+len(ch.unTokens) == 0 {
 		return nil
 	}
 	// Encode first: a value that cannot be encoded is the caller's mistake,
@@ -113,6 +113,9 @@ func (s *Store) commit(ch *change) error {
 		s.applyRun(mustDecode[lineage.Run](r.val))
 	}
 	s.removeVersions(ch.deleted)
+	for _, e := range ch.dropped { // those of deleted versions are gone already
+		s.graph.remove(e)
+	}
 	for _, r := range versions {
 		s.applyVersion(mustDecode[lineage.Version](r.val))
 	}
@@ -156,7 +159,14 @@ func (s *Store) applyProject(p *lineage.Project) {
 
 func (s *Store) applyRun(r *lineage.Run) {
 	if old, ok := s.runs[r.Key()]; ok {
-		// A run's StartedAt never changes, so its place in the list stays.
+		// Keep the pointer, which the run list holds; move it in the list
+		// only when its StartedAt (its place) changed.
+		if runPosition(old) != runPosition(r) {
+			s.indexes[old.Project].runs.remove(runPosition(old))
+			*old = *r
+			s.indexes[old.Project].runs.insert(item[*lineage.Run]{position: runPosition(old), val: old})
+			return
+		}
 		*old = *r
 		return
 	}

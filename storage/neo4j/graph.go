@@ -188,8 +188,8 @@ func edgesInTx(ctx context.Context, tx neo.ManagedTransaction, ids *elementIDs, 
 	if !ok || len(nodes) == 0 {
 		return nil, nil
 	}
-	name := "null" // only links have names: skip reading them otherwise
-	if len(rels) == 0 || slices.Contains(rels, lineage.RelLinksTo) {
+	name := "null" // only links and reads have names: skip reading them otherwise
+	if len(rels) == 0 || slices.Contains(rels, lineage.RelLinksTo) || slices.Contains(rels, lineage.RelConsumed) {
 		name = "r.name"
 	}
 	// One row per node, its edges collected: fewer, bigger records are

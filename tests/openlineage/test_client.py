@@ -147,6 +147,27 @@ def test_out_of_order_repeated_gzip_transport(server, editor_token):
     assert versions["artifacts"]["totalCount"] == 4  # the source, raw, features, model: once each
 
 
+def test_consumers_before_producers(server, editor_token):
+    """The chain's events sent last first, one request each: each run still reads what the
+    run before it wrote, starts at its START and no placeholder is left."""
+    client = OpenLineageClient(transport=HttpTransport(HttpConfig(
+        url=server.url, auth=ApiKeyTokenProvider({"api_key": editor_token}))))
+    t0 = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+    runs, events = chain_events(t0)
+    for e in reversed(events):
+        client.emit(e)
+    query = """query($uid: String!) { run(project: "fraud", uid: $uid) {
+        startedAt finishedAt inputs { key run { uid } } outputs { key } } }"""
+    for i, (job, upstream) in enumerate((("transform", "extract"), ("train", "transform")), start=1):
+        run = server.graphql(query, {"uid": runs[job]}, editor_token)["run"]
+        assert run["startedAt"] == (t0 + timedelta(minutes=2 * i)).isoformat().replace("+00:00", "Z"), run
+        assert [x["run"]["uid"] for x in run["inputs"]] == [runs[upstream]], run
+    versions = server.graphql("""{ artifacts(project: "fraud") { totalCount edges { node { extra } } } }""",
+                              None, editor_token)["artifacts"]
+    assert versions["totalCount"] == 4, versions  # the source (a placeholder: nobody writes it), raw, features, model
+    assert sum("placeholder" in json.dumps(e["node"]["extra"]) for e in versions["edges"]) == 1, versions
+
+
 def test_needs_an_api_key(server, editor_token):
     _, events = chain_events(datetime(2026, 3, 3, tzinfo=timezone.utc))
     bare = HttpTransport(HttpConfig(url=server.url))
