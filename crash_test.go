@@ -26,6 +26,7 @@ import (
 // again, with crashChildEnv naming the data directory.
 const (
 	crashChildEnv   = "ARTIGRAPH_CRASH_CHILD_DATA_DIR"
+	childArgsEnv    = "ARTIGRAPH_CHILD_ARGS" // more flags, one per line, and the environment read
 	crashAddrPrefix = "artigraph crash child listening on "
 	crashWriters    = 16
 	crashProject    = "crash"
@@ -43,7 +44,13 @@ func TestMain(m *testing.M) {
 // runCrashChild serves on a free loopback port until it is killed, and
 // prints the address for the parent to read.
 func runCrashChild(dir string) int {
-	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", dir}, func(string) string { return "" })
+	args := []string{"--addr", "127.0.0.1:0", "--data-dir", dir}
+	getenv := func(string) string { return "" }
+	if extra := os.Getenv(childArgsEnv); extra != "" { // a replica (replica_test.go)
+		args = append(args, strings.Split(extra, "\n")...)
+		getenv = os.Getenv
+	}
+	cfg, err := parseConfig(args, getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -121,6 +128,13 @@ type crashServer struct {
 
 func startCrashServer(t *testing.T, dir string) *crashServer {
 	t.Helper()
+	return startChild(t, dir)
+}
+
+// startChild starts this test binary as a server on dir; env (NAME=value)
+// is added to its environment.
+func startChild(t *testing.T, dir string, env ...string) *crashServer {
+	t.Helper()
 	cmd := exec.Command(os.Args[0]) // TestMain makes it the server
 	// The embedded store and local disk only, whatever this shell points at.
 	for _, kv := range os.Environ() {
@@ -128,7 +142,7 @@ func startCrashServer(t *testing.T, dir string) *crashServer {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, crashChildEnv+"="+dir)
+	cmd.Env = append(append(cmd.Env, crashChildEnv+"="+dir), env...)
 	s := &crashServer{cmd: cmd, stderr: &bytes.Buffer{},
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: crashWriters}, Timeout: time.Minute}}
 	cmd.Stderr = s.stderr

@@ -13,9 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 )
 
 func TestHTTPFlags(t *testing.T) {
@@ -117,35 +114,13 @@ func TestWebsocketOutlivesReadTimeout(t *testing.T) {
 	post(t, base, `mutation { upsertProject(input: {name: "p"}) { name } }`)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws://"+m.Addr()+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	type msg struct {
-		ID      string          `json:"id,omitempty"`
-		Type    string          `json:"type"`
-		Payload json.RawMessage `json:"payload,omitempty"`
-	}
-	wsjson.Write(ctx, conn, msg{Type: "connection_init"})
-	var ack msg
-	if err := wsjson.Read(ctx, conn, &ack); err != nil || ack.Type != "connection_ack" {
-		t.Fatalf("ack: %+v %v", ack, err)
-	}
-	wsjson.Write(ctx, conn, msg{ID: "1", Type: "subscribe",
-		Payload: json.RawMessage(`{"query":"subscription { artifactLogged(project: \"p\") { key } }"}`)})
+	next := subscribeLogged(t, ctx, base, "p")
 	// What is tested is the passing of time: past the read timeout, which
 	// the server shows by closing a stalled request opened after this one.
 	<-readTimeoutPassed(t, m.Addr(), readTimeout, 20*time.Second)
 	post(t, base, `mutation { logArtifact(input: {project: "p", key: "late", kind: MODEL, body: "x"}) { uid } }`)
-	for {
-		var m msg
-		if err := wsjson.Read(ctx, conn, &m); err != nil {
-			t.Fatalf("the subscription died: %v", err)
-		}
-		if m.Type == "next" && strings.Contains(string(m.Payload), "late") {
-			return
-		}
+	if key := next(); key != "late" {
+		t.Fatalf("event %q, want the late log", key)
 	}
 }
 

@@ -4,13 +4,21 @@ import "sync"
 
 // Broker fans committed versions out to subscribers in this process.
 // A slow subscriber loses events rather than slowing writers down.
+// A version is published once: the same uid again (a poll of a shared
+// store's feed after this server's own log) is dropped.
 type Broker struct {
-	mu   sync.Mutex
-	subs map[chan Version]string // channel → project
+	mu     sync.Mutex
+	subs   map[chan Version]string // channel → project
+	seen   map[string]bool         // uids published lately
+	recent []string                // the same, oldest first, at most brokerMemory
 }
 
-// subscriberBuffer is how many events a subscriber may fall behind.
-const subscriberBuffer = 64
+// subscriberBuffer is how many events a subscriber may fall behind;
+// brokerMemory how many uids the broker remembers to drop repeats.
+const (
+	subscriberBuffer = 64
+	brokerMemory     = 1 << 14
+)
 
 // Subscribe returns a channel of the project's new versions and a function
 // that ends the subscription and closes the channel.
@@ -33,10 +41,14 @@ func (b *Broker) Subscribe(project string) (<-chan Version, func()) {
 	}
 }
 
-// Publish sends v to the subscribers of its project without blocking.
+// Publish sends v to the subscribers of its project without blocking,
+// once per uid.
 func (b *Broker) Publish(v Version) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if !b.remember(v.UID) {
+		return
+	}
 	for ch, project := range b.subs {
 		if project == v.Project {
 			select {
@@ -45,6 +57,32 @@ func (b *Broker) Publish(v Version) {
 			}
 		}
 	}
+}
+
+// Published marks uid as published without sending it: a version committed
+// before a subscription began.
+func (b *Broker) Published(uid string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.remember(uid)
+}
+
+// remember adds uid to the published ones and reports whether it is new
+// there; b.mu is held.
+func (b *Broker) remember(uid string) bool {
+	if b.seen[uid] {
+		return false
+	}
+	if b.seen == nil {
+		b.seen = map[string]bool{}
+	}
+	if len(b.recent) == brokerMemory {
+		delete(b.seen, b.recent[0])
+		b.recent = b.recent[1:]
+	}
+	b.seen[uid] = true
+	b.recent = append(b.recent, uid)
+	return true
 }
 
 // Subscribers counts the live subscriptions to a project's versions.

@@ -93,33 +93,6 @@ func validateLogSize(req LogRequest) error {
 	return nil
 }
 
-// requestSize estimates the memory a pending log call holds.
-func requestSize(req LogRequest) int64 {
-	n := int64(len(req.Project) + len(req.Key) + len(req.RunUID) + len(req.Tag) + len(req.Description) +
-		len(req.ArtifactPath) + len(req.Format) + len(req.Extra) + 256)
-	for _, l := range req.Labels {
-		n += int64(len(l.Key)) + 16
-		if l.Value != nil {
-			n += int64(len(*l.Value))
-		}
-	}
-	for _, s := range req.Sources {
-		n += int64(len(s)) + 16
-	}
-	for _, l := range req.Links {
-		n += int64(len(l.Relation)+len(l.URI)) + 32
-	}
-	return n + int64(jsonSize(req.Dataset)+jsonSize(req.Model))
-}
-
-func jsonSize(v any) int {
-	b, _ := json.Marshal(v)
-	if string(b) == "null" {
-		return 0
-	}
-	return len(b)
-}
-
 // hasControl reports ASCII control characters (NUL, newlines, DEL, …).
 func hasControl(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -128,4 +101,12 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+func jsonSize(v any) int {
+	b, _ := json.Marshal(v)
+	if string(b) == "null" {
+		return 0
+	}
+	return len(b)
 }

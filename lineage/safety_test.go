@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/artigraph/artigraph/lineage"
+	"github.com/artigraph/artigraph/storage/fs"
 )
 
 func str(s string) *string { return &s }
@@ -174,44 +175,73 @@ func TestIdenticalRetryLeavesOneBlob(t *testing.T) {
 	}
 }
 
-// Hole 7: upload tickets are bounded in number and lifetime.
-func TestUploadTicketBounds(t *testing.T) {
+// Hole 7: upload tickets hold nothing in memory; they are signed, bounded
+// in lifetime and size, and good on any server with the same key.
+func TestUploadTickets(t *testing.T) {
 	ctx := context.Background()
-	svc, _, _ := newService(t)
+	svc, store, dir := newService(t)
 	now := time.Now()
 	svc.Now = func() time.Time { return now }
-	for i := 0; i < lineage.MaxPendingUploads; i++ {
-		if _, err := svc.CreateUpload(ctx, lineage.LogRequest{Project: "p", Key: "k", Kind: lineage.KindModel}); err != nil {
-			t.Fatalf("ticket %d: %v", i, err)
-		}
-	}
-	_, err := svc.CreateUpload(ctx, lineage.LogRequest{Project: "p", Key: "k", Kind: lineage.KindModel})
-	if lineage.ErrorCode(err) != lineage.ELIMIT || !strings.Contains(err.Error(), "too many uploads are pending") {
-		t.Fatalf("ticket beyond the bound: %v", err)
-	}
-	// Expired tickets are swept, and refused.
-	now = now.Add(lineage.UploadTTL + time.Second)
-	if n := svc.PendingUploads(); n != 0 {
-		t.Fatalf("%d tickets outlived their lifetime", n)
-	}
-	tk, err := svc.CreateUpload(ctx, lineage.LogRequest{Project: "p", Key: "k", Kind: lineage.KindModel})
+	req := lineage.LogRequest{Project: "p", Key: "k", Kind: lineage.KindModel}
+	tk, err := svc.CreateUpload(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tk.ExpiresAt.Equal(now.Add(lineage.UploadTTL)) || lineage.UploadTTL > 15*time.Minute {
-		t.Fatalf("ticket lifetime: expires %v", tk.ExpiresAt)
+	if want := now.Add(lineage.UploadTTL).Truncate(time.Second); !tk.ExpiresAt.Equal(want) || lineage.UploadTTL > 15*time.Minute {
+		t.Fatalf("ticket lifetime: expires %v, want %v", tk.ExpiresAt, want)
+	}
+	// Another server over the same store, blobs and key (a replica)
+	// completes it; one with another key does not know it.
+	blobs, err := fs.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := lineage.DefaultConfig()
+	cfg.DefaultArtifactPath = dir + "/artifacts/{{project}}"
+	replica := lineage.NewService(store, lineage.BlobRouter{"file": blobs}, cfg)
+	cfg.ServerKey = []byte("another key, another server......")
+	stranger := lineage.NewService(store, lineage.BlobRouter{"file": blobs}, cfg)
+	if _, err := stranger.CompleteUpload(ctx, tk.ID, strings.NewReader("x")); lineage.ErrorCode(err) != lineage.ENOTFOUND {
+		t.Fatalf("a server with another key: %v", err)
+	}
+	v1, err := replica.CompleteUpload(ctx, tk.ID, strings.NewReader("first"))
+	if err != nil || v1.Key != "k" || *v1.Size != 5 {
+		t.Fatalf("the replica completes it: %+v %v", v1, err)
+	}
+	// Like a presigned URL, it serves until it expires.
+	v2, err := svc.CompleteUpload(ctx, tk.ID, strings.NewReader("second"))
+	if err != nil || v2.UID == v1.UID {
+		t.Fatalf("a second upload: %+v %v", v2, err)
+	}
+	// A ticket altered anywhere is unknown.
+	for _, at := range []int{0, len(tk.ID) / 2, len(tk.ID) - 1} {
+		forged := []byte(tk.ID)
+		forged[at] ^= 1
+		if _, err := svc.CompleteUpload(ctx, string(forged), strings.NewReader("x")); lineage.ErrorCode(err) != lineage.ENOTFOUND {
+			t.Fatalf("ticket altered at byte %d: %v", at, err)
+		}
 	}
 	now = now.Add(lineage.UploadTTL + time.Second)
 	if _, err := svc.CompleteUpload(ctx, tk.ID, strings.NewReader("x")); lineage.ErrorCode(err) != lineage.ENOTFOUND {
 		t.Fatalf("expired ticket: %v", err)
 	}
-	// Labels large enough to matter are refused before a ticket holds them.
+	// Labels large enough to matter are refused, by the log call's limits
+	// or by the ticket's size.
 	var many []lineage.Label
 	for i := 0; i < 50000; i++ {
 		many = append(many, lineage.Label{Key: fmt.Sprint("k", i)})
 	}
 	if _, err := svc.CreateUpload(ctx, lineage.LogRequest{Project: "p", Key: "k", Kind: lineage.KindModel, Labels: many}); lineage.ErrorCode(err) != lineage.ELIMIT {
 		t.Fatalf("50k labels: %v", err)
+	}
+	var noise []lineage.Label
+	for i := 0; i < 60; i++ {
+		v := lineage.NewUID() + lineage.NewUID() + lineage.NewUID() + lineage.NewUID() + lineage.NewUID() + lineage.NewUID()
+		noise = append(noise, lineage.Label{Key: fmt.Sprint("n", i), Value: &v})
+	}
+	_, err = svc.CreateUpload(ctx, lineage.LogRequest{Project: "p", Key: "k", Kind: lineage.KindModel, Labels: noise})
+	if lineage.ErrorCode(err) != lineage.ELIMIT || !strings.Contains(err.Error(), "too large for an upload ticket") {
+		t.Fatalf("a ticket over %d bytes: %v", lineage.MaxTicketBytes, err)
 	}
 }
 

@@ -30,10 +30,14 @@ type Config struct {
 	Auth       AuthMode
 	AdminToken string
 	// ServerKey keys the hashes of token secrets and the signatures of
-	// download links; servers sharing a store must share it.
+	// download links and upload tickets; servers sharing a store must
+	// share it.
 	ServerKey []byte
 	// LinkTTL is how long a signed download link is valid; 0: 15 minutes.
 	LinkTTL time.Duration
+	// FeedInterval is how often a store's Feed is polled for subscribers;
+	// 0: DefaultFeedInterval.
+	FeedInterval time.Duration
 }
 
 // DefaultConfig returns the limits the server starts with.
@@ -61,11 +65,7 @@ type Service struct {
 	Config Config
 	Now    func() time.Time
 
-	uploadsMu    sync.Mutex
-	uploads      map[string]*pendingUpload
-	uploadsBytes int64
-
-	tokenKey, linkKey []byte // derived from Config.ServerKey
+	tokenKey, linkKey, ticketKey []byte // derived from Config.ServerKey
 
 	tokensMu   sync.Mutex
 	touched    map[string]time.Time       // token id → when LastUsedAt was last written
@@ -78,12 +78,20 @@ type Service struct {
 	// recordMu serialises what reports from event streams record (see
 	// RecordRun), as each re-resolves what the others read.
 	recordMu sync.Mutex
+	// feed, when the store has one, is polled while a project has
+	// subscribers (see followFeed).
+	feed   Feed
+	feedMu sync.Mutex
+	feeds  map[string]*feedFollow
 }
 
 // NewService returns a Service over a metadata store and blob stores.
 func NewService(store Store, blobs Blobs, cfg Config) *Service {
-	return &Service{store: store, blobs: blobs, Config: cfg, Now: func() time.Time { return time.Now().UTC() },
-		tokenKey: keyFor(cfg.ServerKey, "token-hash/v1"), linkKey: keyFor(cfg.ServerKey, "download-link/v1")}
+	s := &Service{store: store, blobs: blobs, Config: cfg, Now: func() time.Time { return time.Now().UTC() },
+		tokenKey: keyFor(cfg.ServerKey, "token-hash/v1"), linkKey: keyFor(cfg.ServerKey, "download-link/v1"),
+		ticketKey: keyFor(cfg.ServerKey, "upload-ticket/v1")}
+	s.feed, _ = store.(Feed)
+	return s
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
@@ -110,7 +118,9 @@ func (s *Service) Subscribe(ctx context.Context, project string) (<-chan Version
 	if err != nil {
 		return nil, nil, err
 	}
-	events, cancel := s.events.Subscribe(project)
+	events, unsubscribe := s.events.Subscribe(project)
+	unfeed := s.followFeed(ctx, project)
+	cancel := func() { unsubscribe(); unfeed() }
 	ended, unwatch := s.callerEnds(c)
 	out := make(chan Version)
 	stop := make(chan struct{})

@@ -1,8 +1,15 @@
 package lineage
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -14,30 +21,32 @@ type UploadTicket struct {
 	TargetPath string
 }
 
-type pendingUpload struct {
-	req     LogRequest
-	expires time.Time
-	size    int64  // requestSize(req), counted in uploadsBytes
-	busy    bool   // a PUT is streaming it now
-	owner   string // the TokenID of the caller that made it: only it may use the ticket
-}
-
-// Upload ticket bounds: tickets are held in memory until used or expired,
-// so their number, lifetime and total size are capped.
+// Upload ticket bounds. A ticket is the validated log call itself, signed
+// with a key derived from the server key: no process keeps it, so any
+// replica sharing the server key completes it, and a URL must hold it.
 const (
-	UploadTTL          = 15 * time.Minute
-	MaxPendingUploads  = 1024
-	MaxPendingUploadMB = 256 // total estimated size of the pending log calls
+	UploadTTL      = 15 * time.Minute
+	MaxTicketBytes = 6 << 10
 )
 
+// ticketClaims is what a ticket says: the log call, who may use it, until
+// when.
+type ticketClaims struct {
+	Req     LogRequest `json:"r"`
+	Owner   string     `json:"o"` // the TokenID of the caller that made it
+	Expires int64      `json:"e"` // Unix seconds
+}
+
 // CreateUpload validates a log call whose content will be streamed later and
-// returns a ticket for it. Tickets live in this process's memory. A ticket
-// is used up by a successful upload; a failed one (a short body, the limit,
-// a lost connection) leaves it valid until it expires, so the client may
-// retry. The content lands at the ticket's target path, or beside it when
-// that is taken: the upload's answer says where.
+// returns a ticket for it. Like a presigned URL, a ticket may be used by
+// its caller until it expires: each upload logs a version (the same one
+// again for the same content), and a failed one (a short body, the limit,
+// a lost connection) may be retried. The content lands at the ticket's
+// target path, or beside it when that is taken: the upload's answer says
+// where.
 func (s *Service) CreateUpload(ctx context.Context, req LogRequest) (UploadTicket, error) {
-	if req.Body != nil || req.Content != nil || req.TargetPath != "" {
+	if req.Body != nil || req.Content != nil || req.TargetPath != "" || req.Producer != nil ||
+		req.KnownSize != nil || req.KnownHash != "" {
 		return UploadTicket{}, Errorf(EINVALID, "an upload ticket takes its content in the upload: give no body, file or targetPath")
 	}
 	c, err := s.caller(ctx)
@@ -50,81 +59,72 @@ func (s *Service) CreateUpload(ctx context.Context, req LogRequest) (UploadTicke
 		return UploadTicket{}, err
 	}
 	req.streamed = false
-	now := s.Now()
-	t := UploadTicket{ID: NewUID() + NewUID(), ExpiresAt: now.Add(UploadTTL), TargetPath: p.version.TargetPath}
-	size := requestSize(req)
-	s.uploadsMu.Lock()
-	defer s.uploadsMu.Unlock()
-	if s.uploads == nil {
-		s.uploads = map[string]*pendingUpload{}
+	expires := s.Now().Add(UploadTTL).Truncate(time.Second)
+	id, err := s.signTicket(ticketClaims{Req: req, Owner: c.TokenID, Expires: expires.Unix()})
+	if err != nil {
+		return UploadTicket{}, err
 	}
-	s.sweepUploads(now)
-	if len(s.uploads) >= MaxPendingUploads || s.uploadsBytes+size > MaxPendingUploadMB<<20 {
-		return UploadTicket{}, Errorf(ELIMIT, "too many uploads are pending (at most %d, %d MiB); finish or let some expire, then try again", MaxPendingUploads, MaxPendingUploadMB)
-	}
-	s.uploads[t.ID] = &pendingUpload{req: req, expires: t.ExpiresAt, size: size, owner: c.TokenID}
-	s.uploadsBytes += size
-	return t, nil
-}
-
-// sweepUploads forgets expired tickets not being streamed; uploadsMu is held.
-func (s *Service) sweepUploads(now time.Time) {
-	for id, u := range s.uploads {
-		if now.After(u.expires) && !u.busy {
-			s.dropUpload(id)
-		}
-	}
-}
-
-func (s *Service) dropUpload(id string) {
-	if u, ok := s.uploads[id]; ok {
-		s.uploadsBytes -= u.size
-		delete(s.uploads, id)
-	}
-}
-
-// PendingUploads counts the tickets held in memory.
-func (s *Service) PendingUploads() int {
-	s.uploadsMu.Lock()
-	defer s.uploadsMu.Unlock()
-	s.sweepUploads(s.Now())
-	return len(s.uploads)
+	return UploadTicket{ID: id, ExpiresAt: expires, TargetPath: p.version.TargetPath}, nil
 }
 
 // CompleteUpload streams body to the ticket's target path and commits the
-// version, re-checking the log call against the store as it is now. Only
-// one upload per ticket runs at a time (ECONFLICT otherwise); a failed one
-// gives the ticket back.
+// version, re-checking the log call against the store as it is now. A
+// ticket is bound to the token that made it: for any other caller, as for
+// a forged or expired one, it does not exist.
 func (s *Service) CompleteUpload(ctx context.Context, ticket string, body io.Reader) (Version, error) {
 	c, err := s.caller(ctx)
 	if err != nil {
 		return Version{}, err
 	}
-	s.uploadsMu.Lock()
-	s.sweepUploads(s.Now())
-	u, ok := s.uploads[ticket]
-	// A ticket is bound to the token that made it: for any other caller
-	// it does not exist.
-	ok = ok && u.owner == c.TokenID
-	if ok && u.busy {
-		s.uploadsMu.Unlock()
-		return Version{}, Errorf(ECONFLICT, "an upload for this ticket is already under way")
+	claims, ok := s.openTicket(ticket)
+	if !ok || claims.Owner != c.TokenID || !s.Now().Before(time.Unix(claims.Expires, 0)) {
+		return Version{}, Errorf(ENOTFOUND, "upload ticket unknown or expired")
 	}
-	if ok {
-		u.busy = true
-	}
-	s.uploadsMu.Unlock()
-	if !ok {
-		return Version{}, Errorf(ENOTFOUND, "upload ticket unknown, used or expired")
-	}
-	req := u.req
+	req := claims.Req
 	req.Content = body
-	v, err := s.LogArtifact(ctx, req)
-	s.uploadsMu.Lock()
-	defer s.uploadsMu.Unlock()
-	u.busy = false
-	if err == nil {
-		s.dropUpload(ticket)
+	return s.LogArtifact(ctx, req)
+}
+
+// signTicket encodes claims as deflated JSON, then the HMAC of that, both
+// base64url, joined by '.'.
+func (s *Service) signTicket(claims ticketClaims) (string, error) {
+	raw, err := json.Marshal(claims)
+	if err != nil {
+		return "", Errorf(EINVALID, "the log call cannot be held in a ticket: %v", err)
 	}
-	return v, err
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.BestCompression)
+	w.Write(raw)
+	w.Close()
+	payload := base64.RawURLEncoding.EncodeToString(b.Bytes())
+	id := payload + "." + s.ticketMAC(payload)
+	if len(id) > MaxTicketBytes {
+		return "", Errorf(ELIMIT, "the log call is too large for an upload ticket (%d bytes encoded, at most %d): give fewer or shorter labels, sources or metadata", len(id), MaxTicketBytes)
+	}
+	return id, nil
+}
+
+// openTicket checks a ticket's signature, then decodes its claims.
+func (s *Service) openTicket(id string) (ticketClaims, bool) {
+	payload, mac, found := strings.Cut(id, ".")
+	if !found || len(id) > MaxTicketBytes || !hmac.Equal([]byte(mac), []byte(s.ticketMAC(payload))) {
+		return ticketClaims{}, false
+	}
+	compressed, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return ticketClaims{}, false
+	}
+	// Signed by this server, so bounded; the limit guards a leaked key.
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(compressed)), 1<<20))
+	var claims ticketClaims
+	if err != nil || json.Unmarshal(raw, &claims) != nil {
+		return ticketClaims{}, false
+	}
+	return claims, true
+}
+
+func (s *Service) ticketMAC(payload string) string {
+	m := hmac.New(sha256.New, s.ticketKey)
+	m.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

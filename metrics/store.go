@@ -9,8 +9,28 @@ import (
 
 // Store returns s with every call timed under backend ("embedded", "neo4j"),
 // and every lineage answer's size observed.
+// A store with a lineage.Feed keeps it, timed too.
 func (m *Metrics) Store(s lineage.Store, backend string) lineage.Store {
-	return &timedStore{Store: s, m: m, backend: backend}
+	t := &timedStore{Store: s, m: m, backend: backend}
+	if f, ok := s.(lineage.Feed); ok {
+		return &timedFeedStore{timedStore: t, feed: f}
+	}
+	return t
+}
+
+type timedFeedStore struct {
+	*timedStore
+	feed lineage.Feed
+}
+
+func (t *timedFeedStore) FeedClock(ctx context.Context) (time.Time, error) {
+	defer t.since("FeedClock", time.Now())
+	return t.feed.FeedClock(ctx)
+}
+
+func (t *timedFeedStore) VersionsLoggedSince(ctx context.Context, project string, since time.Time, limit int) ([]lineage.Version, time.Time, error) {
+	defer t.since("VersionsLoggedSince", time.Now())
+	return t.feed.VersionsLoggedSince(ctx, project, since, limit)
 }
 
 type timedStore struct {

@@ -112,6 +112,7 @@ var schema = []string{
 	"CREATE CONSTRAINT token_id IF NOT EXISTS FOR (t:Token) REQUIRE t.id IS UNIQUE",
 	"CREATE RANGE INDEX run_project_started IF NOT EXISTS FOR (r:Run) ON (r.project, r.startedAt)",
 	"CREATE RANGE INDEX version_project_updated IF NOT EXISTS FOR (v:Version) ON (v.project, v.updatedAt)",
+	"CREATE RANGE INDEX version_project_logged IF NOT EXISTS FOR (v:Version) ON (v.project, v.loggedAt)",
 	"CREATE RANGE INDEX version_project_key IF NOT EXISTS FOR (v:Version) ON (v.project, v.key)",
 	"CREATE RANGE INDEX version_project_tree IF NOT EXISTS FOR (v:Version) ON (v.project, v.tree)",
 	"CREATE RANGE INDEX version_project_target IF NOT EXISTS FOR (v:Version) ON (v.project, v.targetPath)",

@@ -72,6 +72,7 @@ func (s *Store) wipe(ctx context.Context) error {
 func TestConformance(t *testing.T) {
 	cfg := testConfig(t)
 	storetest.Run(t, func(t *testing.T) lineage.Store { return mustOpen(t, cfg) })
+	storetest.RunFeed(t, func(t *testing.T) lineage.Store { return mustOpen(t, cfg) })
 }
 
 // TestConcurrentPutOfOneUID checks that writes of one new uid racing each

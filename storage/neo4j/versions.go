@@ -69,7 +69,7 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 				MERGE (a:Artifact {project: $props.project, key: $props.key})
 				ON CREATE SET a.keyLower = $props.keyLower
 				CREATE (v:Version)
-				SET v = $props
+				SET v = $props, v.loggedAt = timestamp()
 				FOREACH (x IN CASE WHEN r IS NULL THEN [] ELSE [r] END | CREATE (x)-[:PRODUCED]->(v))
 				FOREACH (s IN sources | CREATE (v)-[:DERIVED_FROM]->(s))
 				FOREACH (l IN links | FOREACH (o IN [l.to] | CREATE (v)-[:LINKS_TO {name: l.name}]->(o))))
