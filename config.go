@@ -12,6 +12,7 @@ import (
 
 	"github.com/artigraph/artigraph/api"
 	"github.com/artigraph/artigraph/lineage"
+	"github.com/artigraph/artigraph/storage/embedded"
 	"github.com/artigraph/artigraph/storage/neo4j"
 )
 
@@ -51,6 +52,8 @@ type Config struct {
 	IdleTimeout      time.Duration
 
 	Neo4j neo4j.Config
+
+	embedded embedded.Options // how the embedded store starts: tests hold its load
 }
 
 // parseConfig reads the server's flags, each defaulting to its ARTIGRAPH_*

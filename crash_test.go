@@ -60,7 +60,12 @@ func runCrashChild(dir string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	fmt.Println(crashAddrPrefix + m.Addr())
+	go func() {
+		// Printed once the store has loaded, so that the parent's requests
+		// find it ready.
+		<-m.Loaded()
+		fmt.Println(crashAddrPrefix + m.Addr())
+	}()
 	err = m.Run(context.Background()) // until SIGKILL
 	fmt.Fprintln(os.Stderr, "server stopped:", err)
 	return 1

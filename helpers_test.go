@@ -27,7 +27,7 @@ type runningMain struct {
 // stops it as SIGTERM does, waits for Run to return, checks that it
 // returned cleanly, and closes the Main. The listener is bound by Open, so
 // requests made at once wait for Run to accept them: no polling for
-// readiness is needed, and /readyz is checked once.
+// readiness is needed, and /readyz is checked once the store has loaded.
 func mustRunMain(t testing.TB, cfg Config) *runningMain {
 	t.Helper()
 	m, err := Open(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -37,6 +37,7 @@ func mustRunMain(t testing.TB, cfg Config) *runningMain {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &runningMain{Main: m, URL: "http://" + m.Addr(), cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- m.Run(ctx) }()
+	<-m.Loaded()
 	t.Cleanup(func() {
 		if err := r.Wait(); err != nil {
 			t.Errorf("Run: %v", err)

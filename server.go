@@ -44,9 +44,11 @@ type Main struct {
 	closeErr  error
 }
 
-// Open opens the stores and binds the listen address.
+// Open opens the stores and binds the listen address. The embedded store
+// loads its file in the background: Run serves /healthz at once, and /readyz
+// and every other route answer 503 until Loaded is closed.
 func Open(c Config, log *slog.Logger) (*Main, error) {
-	m, err := openStores(c)
+	m, err := startStores(c)
 	if err != nil {
 		return nil, err
 	}
@@ -63,14 +65,55 @@ func Open(c Config, log *slog.Logger) (*Main, error) {
 		RequestTimeout: c.RequestTimeout, SignedURLTTL: c.SignedURLTTL,
 		AllowedHosts: c.AllowedHosts, ListenAddr: ln.Addr().String(), MaxRequestBytes: c.MaxRequestBytes,
 		MaxQueryFields: c.MaxQueryFields, MaxSubscriptions: c.MaxSubscriptions, BodyIdleTimeout: c.ReadTimeout})
-	m.HTTP, m.ln = newHTTPServer(c, h, ln)
+	m.HTTP, m.ln = newHTTPServer(c, api.WhileLoading(m.Loaded(), h), ln)
 	return m, nil
 }
 
+// loader is a store that loads in the background (the embedded store).
+type loader interface {
+	Loaded() <-chan struct{}
+	LoadErr() error
+}
+
+var alreadyLoaded = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Loaded is closed once the metadata store has loaded, or failed to (Run
+// then returns the error).
+func (m *Main) Loaded() <-chan struct{} {
+	if l, ok := m.Store.(loader); ok {
+		return l.Loaded()
+	}
+	return alreadyLoaded
+}
+
+// loadErr is why the metadata store failed to load, once Loaded is closed.
+func (m *Main) loadErr() error {
+	if l, ok := m.Store.(loader); ok {
+		if err := l.LoadErr(); err != nil {
+			return fmt.Errorf("open embedded store: %w", err)
+		}
+	}
+	return nil
+}
+
 // openStores opens the metadata store and the blob stores, and the service
-// on them: a Main without HTTP, as gc uses it. When a step fails, what the
-// earlier ones opened is closed.
-func openStores(c Config) (_ *Main, err error) {
+// on them: a Main without HTTP, as gc uses it, its store loaded.
+func openStores(c Config) (*Main, error) {
+	m, err := startStores(c)
+	if err != nil {
+		return nil, err
+	}
+	<-m.Loaded()
+	if err := m.loadErr(); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// startStores is openStores with the embedded store still loading. When a
+// step fails, what the earlier ones opened is closed.
+func startStores(c Config) (_ *Main, err error) {
 	dataDir, err := filepath.Abs(c.DataDir)
 	if err != nil {
 		return nil, err
@@ -213,7 +256,7 @@ func logAuthMode(c Config, log *slog.Logger) {
 // the data directory.
 func openStore(c Config, dataDir string) (lineage.Store, error) {
 	if c.Neo4j.URI == "" {
-		s, err := embedded.Open(filepath.Join(dataDir, "artigraph.db"))
+		s, err := embedded.Start(filepath.Join(dataDir, "artigraph.db"), c.embedded)
 		if err != nil {
 			return nil, fmt.Errorf("open embedded store: %w", err)
 		}
@@ -277,8 +320,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Log.Info("artigraph listening", "addr", "http://"+m.Addr(), "graphiql", "http://"+m.Addr()+"/graphiql",
 		"store", store, "data_dir", m.Config.DataDir)
+	failed := m.watchLoad(ctx)
 	select {
 	case err := <-errc:
+		return err
+	case err := <-failed:
+		m.Log.Error("the metadata store failed to load", "err", err)
+		sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
+		defer cancel()
+		m.HTTP.Shutdown(sctx)
 		return err
 	case <-ctx.Done():
 	}
@@ -286,6 +336,26 @@ func (m *Main) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
 	defer cancel()
 	return m.HTTP.Shutdown(sctx)
+}
+
+// watchLoad logs when the metadata store has loaded, and sends the error if
+// it failed to; it gives up when ctx ends.
+func (m *Main) watchLoad(ctx context.Context) <-chan error {
+	failed := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		select {
+		case <-m.Loaded():
+		case <-ctx.Done():
+			return
+		}
+		if err := m.loadErr(); err != nil {
+			failed <- err
+			return
+		}
+		m.Log.Info("ready: the metadata store is loaded", "after", time.Since(start).Round(time.Millisecond))
+	}()
+	return failed
 }
 
 // Close releases what Open opened: the listener (when Run did not serve it),

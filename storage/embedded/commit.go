@@ -26,109 +26,152 @@ type change struct {
 // record is one encoded key and value of a bucket.
 type record struct{ key, val []byte }
 
-// commit makes ch durable, then visible. The caller holds wmu.
-func (s *Store) commit(ch *change) error {
+// commit makes ch durable, then visible. The caller holds wmu; when commit
+// returns, ch is on disk and in memory, and memory holds nothing the disk
+// lacks. With group commit, wmu is let go while the fsync runs, so that the
+// mutations waiting behind this one join the next transaction.
+func (s *Store) commit(ch *change) error { return s.commitThen(ch, nil) }
+
+// commitThen is commit for a mutation that answers with the state it made:
+// read runs under wmu right after ch is applied to memory, before any later
+// change, and commitThen returns once ch is durable. It does not wait for the
+// groups queued behind ch, so memory may hold their changes by then: the
+// caller reads its answer in read, never after.
+func (s *Store) commitThen(ch *change, read func()) error {
 	if len(ch.projects)+len(ch.runs)+len(ch.versions)+len(ch.deleted)+len(ch.dropped)+len(ch.edges)+len(ch.tokens)+len(ch.unTokens) == 0 {
+		// Nothing to write, but what read sees must be durable: wunlock
+		// waits for it.
+		if read != nil {
+			read()
+		}
 		return nil
 	}
-	// Encode first: a value that cannot be encoded is the caller's mistake,
-	// found before anything is written.
-	var projects, runs, versions, edges, tokens []record
+	enc, err := encodeChange(ch)
+	if err != nil {
+		return err
+	}
+	if s.group.enabled {
+		err := s.group.commit(enc, read)
+		s.committed = err == nil
+		return err
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return writeChange(tx, enc) }); err != nil {
+		return fmt.Errorf("embedded: write: %w", err)
+	}
+	s.txs.Add(1)
+	s.mu.Lock()
+	s.apply(enc)
+	s.mu.Unlock()
+	if read != nil {
+		read()
+	}
+	return nil
+}
+
+// encodedChange is a change with its records encoded.
+type encodedChange struct {
+	ch                                      *change
+	projects, runs, versions, edges, tokens []record
+}
+
+// encodeChange encodes ch's records. A value that cannot be encoded is the
+// caller's mistake, found before anything is written or grouped.
+func encodeChange(ch *change) (*encodedChange, error) {
+	enc := &encodedChange{ch: ch}
 	for _, p := range ch.projects {
 		val, err := json.Marshal(p)
 		if err != nil {
-			return lineage.Errorf(lineage.EINVALID, "project %q cannot be stored: %v", p.Name, err)
+			return nil, lineage.Errorf(lineage.EINVALID, "project %q cannot be stored: %v", p.Name, err)
 		}
-		projects = append(projects, record{[]byte(p.Name), val})
+		enc.projects = append(enc.projects, record{[]byte(p.Name), val})
 	}
 	for _, r := range ch.runs {
 		val, err := json.Marshal(r)
 		if err != nil {
-			return lineage.Errorf(lineage.EINVALID, "run %q cannot be stored: %v", r.UID, err)
+			return nil, lineage.Errorf(lineage.EINVALID, "run %q cannot be stored: %v", r.UID, err)
 		}
-		runs = append(runs, record{runKey(r.Key()), val})
+		enc.runs = append(enc.runs, record{runKey(r.Key()), val})
 	}
 	for _, v := range ch.versions {
 		val, err := json.Marshal(v)
 		if err != nil {
-			return lineage.Errorf(lineage.EINVALID, "artifact version %q cannot be stored: %v", v.UID, err)
+			return nil, lineage.Errorf(lineage.EINVALID, "artifact version %q cannot be stored: %v", v.UID, err)
 		}
-		versions = append(versions, record{[]byte(v.UID), val})
+		enc.versions = append(enc.versions, record{[]byte(v.UID), val})
 	}
 	for _, e := range ch.edges {
-		edges = append(edges, record{key: edgeKey(e)})
+		enc.edges = append(enc.edges, record{key: edgeKey(e)})
 	}
 	for _, t := range ch.tokens {
 		val, err := json.Marshal(t)
 		if err != nil {
-			return lineage.Errorf(lineage.EINVALID, "token %q cannot be stored: %v", t.ID, err)
+			return nil, lineage.Errorf(lineage.EINVALID, "token %q cannot be stored: %v", t.ID, err)
 		}
-		tokens = append(tokens, record{[]byte(t.ID), val})
+		enc.tokens = append(enc.tokens, record{[]byte(t.ID), val})
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := putAll(tx.Bucket(bucketProjects), projects); err != nil {
-			return err
-		}
-		if err := putAll(tx.Bucket(bucketRuns), runs); err != nil {
-			return err
-		}
-		vb := tx.Bucket(bucketVersions)
-		for _, uid := range ch.deleted {
-			if err := vb.Delete([]byte(uid)); err != nil {
-				return err
-			}
-		}
-		if err := putAll(vb, versions); err != nil {
-			return err
-		}
-		eb := tx.Bucket(bucketEdges)
-		for _, e := range ch.dropped {
-			if err := eb.Delete(edgeKey(e)); err != nil {
-				return err
-			}
-		}
-		if err := putAll(eb, edges); err != nil {
-			return err
-		}
-		tb := tx.Bucket(bucketTokens)
-		for _, id := range ch.unTokens {
-			if err := tb.Delete([]byte(id)); err != nil {
-				return err
-			}
-		}
-		return putAll(tb, tokens)
-	})
-	if err != nil {
-		return fmt.Errorf("embedded: write: %w", err)
-	}
+	return enc, nil
+}
 
-	// Committed: apply to memory what was written, decoded back so that memory
-	// holds exactly what a restart would load.
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range projects {
+// writeChange writes one encoded change in tx.
+func writeChange(tx *bolt.Tx, enc *encodedChange) error {
+	if err := putAll(tx.Bucket(bucketProjects), enc.projects); err != nil {
+		return err
+	}
+	if err := putAll(tx.Bucket(bucketRuns), enc.runs); err != nil {
+		return err
+	}
+	vb := tx.Bucket(bucketVersions)
+	for _, uid := range enc.ch.deleted {
+		if err := vb.Delete([]byte(uid)); err != nil {
+			return err
+		}
+	}
+	if err := putAll(vb, enc.versions); err != nil {
+		return err
+	}
+	eb := tx.Bucket(bucketEdges)
+	for _, e := range enc.ch.dropped {
+		if err := eb.Delete(edgeKey(e)); err != nil {
+			return err
+		}
+	}
+	if err := putAll(eb, enc.edges); err != nil {
+		return err
+	}
+	tb := tx.Bucket(bucketTokens)
+	for _, id := range enc.ch.unTokens {
+		if err := tb.Delete([]byte(id)); err != nil {
+			return err
+		}
+	}
+	return putAll(tb, enc.tokens)
+}
+
+// apply puts an encoded change into memory, decoded back so that memory
+// holds exactly what a restart would load. The caller holds mu for writing.
+func (s *Store) apply(enc *encodedChange) {
+	for _, r := range enc.projects {
 		s.applyProject(mustDecode[lineage.Project](r.val))
 	}
-	for _, r := range runs {
+	for _, r := range enc.runs {
 		s.applyRun(mustDecode[lineage.Run](r.val))
 	}
-	s.removeVersions(ch.deleted)
-	for _, e := range ch.dropped { // those of deleted versions are gone already
-		s.graph.remove(e)
+	s.removeVersions(enc.ch.deleted)
+	for _, e := range enc.ch.dropped {
+		s.graph.remove(e) // those of the deleted versions are gone already
 	}
-	for _, r := range versions {
+	for _, r := range enc.versions {
 		s.applyVersion(mustDecode[lineage.Version](r.val))
 	}
-	for _, e := range ch.edges {
+	for _, e := range enc.ch.edges {
 		s.graph.add(e)
 	}
-	for _, id := range ch.unTokens {
+	for _, id := range enc.ch.unTokens {
 		delete(s.tokens, id)
 	}
-	for _, r := range tokens {
+	for _, r := range enc.tokens {
 		s.applyToken(mustDecode[lineage.Token](r.val))
 	}
-	return nil
 }
 
 func putAll(b *bolt.Bucket, rs []record) error {

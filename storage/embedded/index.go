@@ -1,6 +1,8 @@
 package embedded
 
 import (
+	"slices"
+
 	"github.com/artigraph/artigraph/lineage"
 )
 
@@ -23,6 +25,12 @@ type projectIndex struct {
 	byLabelKey map[string]*versionList
 
 	runs ordered[*lineage.Run] // by (StartedAt, UID)
+
+	// Each version's slot, and the slots of each label list (slots.go).
+	slots         map[*lineage.Version]uint32
+	slotAlloc     slotAllocator
+	labelSlots    map[labelKV]*slotSet
+	labelKeySlots map[string]*slotSet
 }
 
 func newProjectIndex() *projectIndex {
@@ -32,6 +40,10 @@ func newProjectIndex() *projectIndex {
 		byTag:      map[string]*versionList{},
 		byLabel:    map[labelKV]*versionList{},
 		byLabelKey: map[string]*versionList{},
+
+		slots:         map[*lineage.Version]uint32{},
+		labelSlots:    map[labelKV]*slotSet{},
+		labelKeySlots: map[string]*slotSet{},
 	}
 }
 
@@ -67,10 +79,14 @@ func (x *projectIndex) add(v *lineage.Version) {
 	for _, t := range v.Tags {
 		addTo(x.byTag, t, it)
 	}
+	slot := x.slotAlloc.take()
+	x.slots[v] = slot
 	for _, l := range indexedLabels(v.Labels) {
 		addTo(x.byLabelKey, l.Key, it)
+		addSlot(x.labelKeySlots, l.Key, slot)
 		if l.Value != nil {
 			addTo(x.byLabel, labelKV{l.Key, *l.Value}, it)
+			addSlot(x.labelSlots, labelKV{l.Key, *l.Value}, slot)
 		}
 	}
 }
@@ -87,12 +103,84 @@ func (x *projectIndex) remove(v *lineage.Version) {
 	for _, t := range v.Tags {
 		removeFrom(x.byTag, t, p)
 	}
+	slot, ok := x.slots[v]
+	if ok {
+		delete(x.slots, v)
+		x.slotAlloc.give(slot)
+	}
 	for _, l := range indexedLabels(v.Labels) {
 		removeFrom(x.byLabelKey, l.Key, p)
 		if l.Value != nil {
 			removeFrom(x.byLabel, labelKV{l.Key, *l.Value}, p)
 		}
+		if ok {
+			removeSlot(x.labelKeySlots, l.Key, slot)
+			if l.Value != nil {
+				removeSlot(x.labelSlots, labelKV{l.Key, *l.Value}, slot)
+			}
+		}
 	}
+}
+
+// labelQuery is a filter of two or more labels and nothing else, answered
+// by slot sets: the total by intersecting them, the page by walking the
+// shortest label list and testing each version's slot in the other sets.
+type labelQuery struct {
+	x      *projectIndex
+	lead   *versionList // nil: nothing matches
+	sets   []*slotSet   // every label's
+	others []*slotSet   // the labels' but lead's
+}
+
+// labelQuery returns f's labelQuery; ok is false for another filter.
+func (x *projectIndex) labelQuery(f lineage.VersionFilter) (q labelQuery, ok bool) {
+	labels := f.Labels
+	f.Labels = nil
+	if len(labels) < 2 || !isZero(f) {
+		return labelQuery{}, false
+	}
+	q.x = x
+	var lists []*versionList
+	for _, s := range labels {
+		sel, _ := lineage.ParseLabelSelector(s) // valid: f passed Validate
+		list, set := x.byLabelKey[sel.Key], x.labelKeySlots[sel.Key]
+		if sel.HasValue {
+			kv := labelKV{sel.Key, sel.Value}
+			list, set = x.byLabel[kv], x.labelSlots[kv]
+		}
+		if list == nil || set == nil {
+			return labelQuery{}, true
+		}
+		lists, q.sets = append(lists, list), append(q.sets, set)
+	}
+	lead := 0
+	for i, l := range lists {
+		if l.Len() < lists[lead].Len() {
+			lead = i
+		}
+	}
+	q.lead = lists[lead]
+	q.others = append(slices.Clone(q.sets[:lead]), q.sets[lead+1:]...)
+	return q, true
+}
+
+// total counts the versions every label holds.
+func (q labelQuery) total() int {
+	if q.lead == nil {
+		return 0
+	}
+	return intersectionSize(q.sets)
+}
+
+// matches reports whether every other label holds v.
+func (q labelQuery) matches(v *lineage.Version) bool {
+	slot := q.x.slots[v]
+	for _, set := range q.others {
+		if !set.has(slot) {
+			return false
+		}
+	}
+	return true
 }
 
 // empty reports whether the project has neither versions nor runs.
@@ -113,6 +201,23 @@ func removeFrom[K comparable](m map[K]*versionList, k K, p position) {
 	if l := m[k]; l != nil {
 		l.remove(p)
 		if l.Len() == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+func addSlot[K comparable](m map[K]*slotSet, k K, slot uint32) {
+	set := m[k]
+	if set == nil {
+		set = &slotSet{}
+		m[k] = set
+	}
+	set.add(slot)
+}
+
+func removeSlot[K comparable](m map[K]*slotSet, k K, slot uint32) {
+	if set := m[k]; set != nil {
+		if set.remove(slot); len(set.chunks) == 0 {
 			delete(m, k)
 		}
 	}

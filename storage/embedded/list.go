@@ -53,38 +53,58 @@ func (s *Store) ListVersions(ctx context.Context, project string, f lineage.Vers
 	if len(srcs) == 1 && isZero(rest) {
 		// One source answers the filter: count by rank, read just the page.
 		out.Total = srcs[0].count(lo, hi)
-		for w := srcs[0].walk(lo, start); w.item() != nil; w.next() {
-			if len(out.Versions) == page.First {
-				out.HasNext = true
-				break
-			}
-			out.Versions = append(out.Versions, cloneVersion(w.item().val))
-		}
-	} else {
-		// Walk every match to count them, keeping the page's.
-		match := matcher(rest)
-		for w, seen := walkAll(srcs, lo, hi), 0; w.item() != nil; w.next() {
-			if seen++; seen%4096 == 0 && ctx.Err() != nil {
-				return lineage.VersionPage{}, ctx.Err()
-			}
-			it := w.item()
-			if !match(it.val) {
-				continue
-			}
-			out.Total++
-			if it.less(start) {
-				if len(out.Versions) < page.First {
-					out.Versions = append(out.Versions, cloneVersion(it.val))
-				} else {
-					out.HasNext = true
-				}
+		readPage(&out, srcs[0].walk(lo, start), page.First)
+	} else if q, ok := x.labelQuery(f); ok {
+		// Labels only: count by their slot sets, walk just the page.
+		if q.lead != nil {
+			out.Total = q.total()
+			if err := walkMatches(ctx, &out, newListWalk(q.lead, lo, start), q.matches, start, page.First, false); err != nil {
+				return lineage.VersionPage{}, err
 			}
 		}
+	} else if err := walkMatches(ctx, &out, walkAll(srcs, lo, hi), matcher(rest), start, page.First, true); err != nil {
+		return lineage.VersionPage{}, err
 	}
 	if n := len(out.Versions); n > 0 {
 		out.EndCursor = lineage.VersionCursor(out.Versions[n-1]).Encode()
 	}
 	return out, nil
+}
+
+// readPage reads the first versions of w into out, and whether more follow.
+func readPage(out *lineage.VersionPage, w walk, first int) {
+	for ; w.item() != nil; w.next() {
+		if len(out.Versions) == first {
+			out.HasNext = true
+			return
+		}
+		out.Versions = append(out.Versions, cloneVersion(w.item().val))
+	}
+}
+
+// walkMatches walks w's matches, keeping the page's (those below start) and
+// whether more follow; with count, it walks them all, counting them in Total.
+func walkMatches(ctx context.Context, out *lineage.VersionPage, w walk, match func(*lineage.Version) bool, start position, first int, count bool) error {
+	for seen := 0; w.item() != nil; w.next() {
+		if seen++; seen%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		it := w.item()
+		if !match(it.val) {
+			continue
+		}
+		if count {
+			out.Total++
+		}
+		if it.less(start) {
+			if len(out.Versions) < first {
+				out.Versions = append(out.Versions, cloneVersion(it.val))
+			} else if out.HasNext = true; !count {
+				return nil
+			}
+		}
+	}
+	return nil
 }
 
 // maxUnion bounds the number of key lists a KeyContains source merges when

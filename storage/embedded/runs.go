@@ -22,10 +22,11 @@ func (s *Store) UpsertProject(ctx context.Context, p lineage.Project) (lineage.P
 	if old, ok := s.projects[p.Name]; ok {
 		p.CreatedAt = old.CreatedAt
 	}
-	if err := s.commit(&change{projects: []lineage.Project{p}}); err != nil {
+	var out lineage.Project
+	if err := s.commitThen(&change{projects: []lineage.Project{p}}, func() { out = cloneProject(s.projects[p.Name]) }); err != nil {
 		return lineage.Project{}, err
 	}
-	return cloneProject(s.projects[p.Name]), nil
+	return out, nil
 }
 
 // GetProject returns the project named name, or ENOTFOUND.
@@ -79,10 +80,11 @@ func (s *Store) CreateRun(ctx context.Context, r lineage.Run, inputs []string) (
 	for _, n := range nodes {
 		ch.edges = append(ch.edges, lineage.Edge{From: lineage.RunNode(r.Key()), To: n, Relation: lineage.RelConsumed})
 	}
-	if err := s.commit(ch); err != nil {
+	var out lineage.Run
+	if err := s.commitThen(ch, func() { out = cloneRun(s.runs[r.Key()]) }); err != nil {
 		return lineage.Run{}, err
 	}
-	return cloneRun(s.runs[r.Key()]), nil
+	return out, nil
 }
 
 // FinishRun sets a run's state and finish time.
@@ -102,10 +104,11 @@ func (s *Store) FinishRun(ctx context.Context, key lineage.RunKey, state lineage
 	r := cloneRun(old)
 	r.State = state
 	r.FinishedAt = &at
-	if err := s.commit(&change{runs: []lineage.Run{r}}); err != nil {
+	var out lineage.Run
+	if err := s.commitThen(&change{runs: []lineage.Run{r}}, func() { out = cloneRun(s.runs[key]) }); err != nil {
 		return lineage.Run{}, err
 	}
-	return cloneRun(s.runs[key]), nil
+	return out, nil
 }
 
 // GetRuns returns the runs found, in the order asked.

@@ -1,12 +1,16 @@
 // Package embedded implements lineage.Store in process: the zero-setup
 // default, needing nothing but a file.
 //
-// Durability comes from bbolt: every mutation is one bbolt transaction,
-// fsynced when it commits, and a mutation returns only after that. Speed comes
-// from memory: on Open the whole graph is loaded into maps, ordered lists and
-// an adjacency index, and reads never touch the file. A mutation changes the
-// in-memory state only after its transaction committed, so memory never holds
-// what the disk lacks.
+// Durability comes from bbolt: a mutation returns only after the bbolt
+// transaction holding its change committed and was fsynced. Mutations that
+// wait for the disk together share one transaction and one fsync (group
+// commit, group.go); readers never see a change before it is durable. Speed
+// comes from memory: the whole graph is loaded into maps, ordered lists and
+// an adjacency index, and reads never touch the file.
+//
+// Open loads the file before it returns; Start returns as soon as the file is
+// locked and its format checked, and loads in the background (Loaded), so
+// that a server answers its health checks at once at any size.
 //
 // The file holds six buckets, each record JSON encoded:
 //
@@ -24,7 +28,9 @@
 // UID): one for the whole project and one per key, tree, tag, label key and
 // label key=value. A filtered listing intersects the lists its fields select
 // by a merge join (they share one order) and checks the other fields on what
-// is left; a listing that one list answers pages in O(log n). A tag's holder
+// is left; a listing that one list answers pages in O(log n). A filter of
+// labels only counts its matches by intersecting per-label slot sets (small
+// roaring-style bitmaps, slots.go) and walks just the page. A tag's holder
 // per (project, key, iteration) is a map entry, and the edges are adjacency
 // lists of interned node ids.
 //
@@ -40,6 +46,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,14 +56,15 @@ import (
 )
 
 // Store is a lineage.Store kept in a bbolt file and mirrored in memory. It is
-// safe for concurrent use: reads run in parallel, writes one at a time.
+// safe for concurrent use: reads run in parallel, writes check and apply
+// their changes one at a time and reach the disk in groups.
 type Store struct {
 	db *bolt.DB
 
-	// wmu serialises mutations from their checks through their commit. A
-	// writer holding it may read the in-memory state without mu, since only
-	// writers change that state; it takes mu only to apply a committed change,
-	// so readers do not wait for the disk.
+	// wmu serialises mutations from their checks through the apply of their
+	// change to memory. A writer holding it may read the in-memory state
+	// without mu, since only writers change that state. With group commit it
+	// is let go during the fsync (see groupCommitter).
 	wmu sync.Mutex
 
 	mu       sync.RWMutex
@@ -68,6 +76,16 @@ type Store struct {
 	indexes  map[string]*projectIndex    // by project name
 	graph    *graph
 	tokens   map[string]*lineage.Token // by id
+
+	loaded   chan struct{} // closed when the load has ended, well or not
+	isLoaded atomic.Bool   // the load ended well
+	loadErr  error         // why it failed; written before loaded is closed
+
+	group *groupCommitter
+	txs   atomic.Int64 // bbolt write transactions committed by mutations
+	// committed says that the mutation holding wmu has committed its change
+	// (see wunlock); guarded by wmu.
+	committed bool
 }
 
 // tagKey names a tag's scope: a tag names at most one version per (project,
@@ -107,6 +125,24 @@ var (
 // not exist, and loads it into memory. The file is locked while the store is
 // open: a second Open of it, from any process, fails after a second.
 func Open(path string) (*Store, error) {
+	s, err := Start(path, Options{})
+	if err != nil {
+		return nil, err
+	}
+	<-s.Loaded()
+	if err := s.LoadErr(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Start opens the file as Open does, taking its lock and checking its format,
+// and returns while the records load into memory in the background. Until
+// Loaded is closed, Ping fails with EUNAVAILABLE and every other call waits
+// for the load (or its context); if the load fails, LoadErr says why and
+// every call fails with EUNAVAILABLE.
+func Start(path string, o Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("embedded: create the data directory: %w", err)
 	}
@@ -126,15 +162,14 @@ func Open(path string) (*Store, error) {
 		indexes:  map[string]*projectIndex{},
 		graph:    newGraph(),
 		tokens:   map[string]*lineage.Token{},
+		loaded:   make(chan struct{}),
 	}
+	s.group = newGroupCommitter(s, !o.NoGroupCommit)
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	if err := s.load(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
-	}
+	go s.loadInBackground(path, o.BeforeLoad)
 	return s, nil
 }
 
@@ -192,22 +227,31 @@ func recoverDamage(err *error) {
 	}
 }
 
-// Close closes the file. Every later call fails with EUNAVAILABLE; closing
-// again does nothing.
+// Close closes the file, once the load and the commits in flight have
+// ended. Every later call fails with EUNAVAILABLE; closing again does nothing.
 func (s *Store) Close() error {
+	<-s.loaded
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	// Taken once no group is pending: memory then matches the file.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
 	s.closed = true
+	s.group.stop()
 	return s.db.Close()
 }
 
-// Ping reports whether the store is open.
+// Ping reports whether the store is open and loaded; it does not wait for the
+// load.
 func (s *Store) Ping(ctx context.Context) error {
+	if !s.isLoaded.Load() {
+		if s.LoadErr() == nil {
+			return errLoading
+		}
+	}
 	unlock, err := s.rlock(ctx)
 	if err != nil {
 		return err
@@ -220,7 +264,7 @@ var errClosed = lineage.Errorf(lineage.EUNAVAILABLE, "the embedded store is clos
 
 // rlock takes the read lock for a read.
 func (s *Store) rlock(ctx context.Context) (unlock func(), err error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.waitLoaded(ctx); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
@@ -228,20 +272,40 @@ func (s *Store) rlock(ctx context.Context) (unlock func(), err error) {
 		s.mu.RUnlock()
 		return nil, errClosed
 	}
+	if err := s.group.failure(); err != nil {
+		s.mu.RUnlock()
+		return nil, err
+	}
 	return s.mu.RUnlock, nil
 }
 
 // wlock takes the writers' lock for a mutation.
 func (s *Store) wlock(ctx context.Context) (unlock func(), err error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.waitLoaded(ctx); err != nil {
 		return nil, err
 	}
 	s.wmu.Lock()
+	if err := s.group.failure(); err != nil {
+		s.wmu.Unlock()
+		return nil, err
+	}
 	if s.closed {
 		s.wmu.Unlock()
 		return nil, errClosed
 	}
-	return s.wmu.Unlock, nil
+	return s.wunlock, nil
+}
+
+// wunlock ends a mutation. One that committed nothing may have answered
+// from changes still pending (a conflict, a missing version): it waits
+// until they are durable, so that no answer rests on what a crash could
+// undo.
+func (s *Store) wunlock() {
+	if !s.committed && s.group.enabled {
+		s.group.waitIdle()
+	}
+	s.committed = false
+	s.wmu.Unlock()
 }
 
 // index returns the indexes of a project's versions and runs, creating them.

@@ -30,10 +30,11 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 		for _, t := range lineage.Dedupe(w.Tags) {
 			st.give(old, t, v.UpdatedAt)
 		}
-		if err := s.commit(st.change()); err != nil {
+		var out lineage.Version
+		if err := s.commitThen(st.change(), func() { out = cloneVersion(s.versions[v.UID]) }); err != nil {
 			return lineage.Version{}, false, err
 		}
-		return cloneVersion(s.versions[v.UID]), false, nil
+		return out, false, nil
 	}
 
 	ch, err := s.newVersionEdges(w)
@@ -50,10 +51,11 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 		st.give(&nv, t, time.Time{})
 	}
 	ch.versions = st.change().versions
-	if err := s.commit(ch); err != nil {
+	var out lineage.Version
+	if err := s.commitThen(ch, func() { out = cloneVersion(s.versions[v.UID]) }); err != nil {
 		return lineage.Version{}, false, err
 	}
-	return cloneVersion(s.versions[v.UID]), true, nil
+	return out, true, nil
 }
 
 // newVersionEdges checks that the nodes a new version points to exist and
@@ -133,10 +135,11 @@ func (s *Store) retag(ctx context.Context, uid, tag string, edit func(*staging, 
 	}
 	st := s.staging()
 	edit(st, st.get(uid))
-	if err := s.commit(st.change()); err != nil {
+	var out lineage.Version
+	if err := s.commitThen(st.change(), func() { out = cloneVersion(s.versions[uid]) }); err != nil {
 		return lineage.Version{}, err
 	}
-	return cloneVersion(s.versions[uid]), nil
+	return out, nil
 }
 
 // AddLink adds a LINKS_TO edge named l.Relation from one version to another;
@@ -156,12 +159,15 @@ func (s *Store) AddLink(ctx context.Context, fromUID string, l lineage.Link, at 
 		return lineage.Version{}, err
 	}
 	e := lineage.Edge{From: nodes[0], To: nodes[1], Relation: lineage.RelLinksTo, Name: l.Relation}
+	ch := &change{}
 	if !s.graph.has(e) {
-		if err := s.commit(&change{edges: []lineage.Edge{e}}); err != nil {
-			return lineage.Version{}, err
-		}
+		ch.edges = []lineage.Edge{e}
 	}
-	return cloneVersion(s.versions[fromUID]), nil
+	var out lineage.Version
+	if err := s.commitThen(ch, func() { out = cloneVersion(s.versions[fromUID]) }); err != nil {
+		return lineage.Version{}, err
+	}
+	return out, nil
 }
 
 // DeleteVersions removes the versions, their tags and every edge touching
@@ -184,7 +190,7 @@ func (s *Store) DeleteVersions(ctx context.Context, uids []string) (int, error) 
 	if len(ch.deleted) == 0 {
 		return 0, nil
 	}
-	if err := s.commit(ch); err != nil {
+	if err := s.commitThen(ch, func() {}); err != nil {
 		return 0, err
 	}
 	return len(ch.deleted), nil
