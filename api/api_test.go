@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/artigraph/artigraph/api"
 	"github.com/artigraph/artigraph/lineage"
@@ -553,12 +553,11 @@ func TestYAMLRoundTrip(t *testing.T) {
 }
 
 func TestDataloadersBoundStoreCalls(t *testing.T) {
-	// A loader reads when its window closes, so a machine that pauses a
-	// request's goroutines for longer than the window splits a batch in
-	// two. The test makes the window far wider than any such pause (the
-	// default, 2 ms, is tuned for latency instead), so the count below is
-	// exact however slow or loaded the machine is.
-	s := newServer(t, func(o *api.Options, _ *lineage.Config, _ lineage.BlobRouter) { o.LoaderWait = 500 * time.Millisecond })
+	// No loader waits (the default): the artifacts resolver loads each level
+	// the query asks below the page in one read per kind before any item's
+	// fields resolve, so the count below is exact however the machine
+	// schedules the item resolvers.
+	s := newServer(t)
 	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
 	s.mustDo(t, `mutation { logArtifact(input: {project: "p", key: "raw", kind: DATASET, body: "r"}) { uid } }`, nil, nil)
 	for i := 0; i < 20; i++ {
@@ -571,14 +570,11 @@ func TestDataloadersBoundStoreCalls(t *testing.T) {
 	}
 	// Without batching this query costs about 340 store calls (3 per
 	// version, 2 per run), and still 143 with a per-key cache alone (1 per
-	// version's sources, 2 per run, and the list). With batching it costs
-	// one call per loader and level, whatever the page size: the project
-	// check, the list, the runs, the edges of each kind (sources, inputs)
-	// and the versions they name. Where two levels overlap in one loader's
-	// window they share a batch, which costs one call per kind in it: the
-	// first input edges may join the sources' edges (3 Edges calls instead
-	// of 2), the inputs' versions may join the sources' (1 GetVersions
-	// instead of 2). Never more.
+	// version's sources, 2 per run, and the list). Batched by level it
+	// costs one call per kind of read and level, whatever the page size:
+	// the project check, the list, the page's runs, their input edges and
+	// the versions those name, the page's source edges and their versions
+	// (here the same dataset as the inputs': the request's cache has it).
 	s.calls.reset()
 	var out struct {
 		Artifacts struct {
@@ -603,7 +599,7 @@ func TestDataloadersBoundStoreCalls(t *testing.T) {
 			t.Fatalf("incomplete node %+v", e.Node)
 		}
 	}
-	bounds := map[string][2]int64{"GetProject": {1, 1}, "ListVersions": {1, 1}, "GetRuns": {1, 1}, "Edges": {2, 3}, "GetVersions": {1, 2}}
+	bounds := map[string][2]int64{"GetProject": {1, 1}, "ListVersions": {1, 1}, "GetRuns": {1, 1}, "Edges": {2, 2}, "GetVersions": {1, 1}}
 	for method, n := range calls {
 		if b, ok := bounds[method]; !ok || n < b[0] || n > b[1] {
 			t.Fatalf("store calls for 100 versions with their runs, inputs and sources: %v, want within %v: batching is not working", calls, bounds)
@@ -613,6 +609,40 @@ func TestDataloadersBoundStoreCalls(t *testing.T) {
 		if calls[method] == 0 {
 			t.Fatalf("no %s call: %v", method, calls)
 		}
+	}
+
+	// Lineage the same way: 121 nodes, each with its artifact's run or its
+	// run's inputs and outputs, cost one read per kind and level. The runs
+	// of the artifacts are the run nodes, and the inputs and outputs are
+	// node versions: the request's cache has them.
+	s.calls.reset()
+	var g struct {
+		Lineage struct {
+			Nodes []struct {
+				Artifact *struct{ Run *struct{ Name string } }
+				Run      *struct{ Inputs, Outputs []struct{ Key string } }
+			}
+		}
+	}
+	s.mustDo(t, `{ lineage(uri: "store://datasets/p/raw", direction: DOWNSTREAM, depth: 2, limit: 200) {
+		nodes { artifact { run { name } } run { inputs(first: 5) { key } outputs(first: 10) { key } } } } }`, nil, &g)
+	calls = s.calls.calls()
+	withRun, withOutputs := 0, 0
+	for _, n := range g.Lineage.Nodes {
+		if n.Artifact != nil && n.Artifact.Run != nil {
+			withRun++
+		}
+		if n.Run != nil && len(n.Run.Inputs) == 1 && len(n.Run.Outputs) == 5 {
+			withOutputs++
+		}
+	}
+	if len(g.Lineage.Nodes) != 121 || withRun != 100 || withOutputs != 20 {
+		t.Fatalf("lineage: %d nodes, %d with their run, %d runs with their input and outputs", len(g.Lineage.Nodes), withRun, withOutputs)
+	}
+	// ListVersions resolves the uri; the traversal itself is the store's.
+	want := map[string]int64{"ListVersions": 1, "GetVersions": 1, "GetRuns": 1, "Edges": 2}
+	if !maps.Equal(calls, want) {
+		t.Fatalf("store calls for lineage of 121 nodes with their runs, inputs and outputs: %v, want %v", calls, want)
 	}
 }
 

@@ -58,8 +58,9 @@ type Options struct {
 	OpenLineageEvents func(eventType, result string)
 	MetricsHandler    http.Handler
 	MetricsOpen       bool
-	// LoaderWait is how long a request's dataloaders collect keys before
-	// they read; 0: resolvers.DefaultLoaderWait.
+	// LoaderWait, when positive, brings back the former timed dataloaders
+	// (collect keys this long before each read), as a benchmark baseline;
+	// 0, the default, batches each level of a list without waiting.
 	LoaderWait time.Duration
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -35,7 +36,13 @@ const (
 type operationLimits struct {
 	MaxFields, MaxDepth, MaxComplexity int
 	es                                 graphql.ExecutableSchema
+	// docs keeps the parses of recent small queries: a client repeats its
+	// queries, and parsing is a good part of a small query's cost.
+	docs *lru.LRU[*ast.QueryDocument]
 }
+
+// cachedQueryBytes is the largest query whose parse is kept.
+const cachedQueryBytes = 16 << 10
 
 var _ interface {
 	graphql.HandlerExtension
@@ -46,14 +53,28 @@ func (*operationLimits) ExtensionName() string { return "OperationLimits" }
 
 func (l *operationLimits) Validate(es graphql.ExecutableSchema) error {
 	l.es = es
+	l.docs = lru.New[*ast.QueryDocument](1000)
 	return nil
+}
+
+// parse parses a query, or finds its parse among the recent ones. A parse
+// is only read afterwards, never changed, so one may serve many requests.
+func (l *operationLimits) parse(ctx context.Context, query string) (*ast.QueryDocument, error) {
+	if doc, ok := l.docs.Get(ctx, query); ok {
+		return doc, nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, parserTokenLimit)
+	if err == nil && len(query) <= cachedQueryBytes {
+		l.docs.Add(ctx, query, doc)
+	}
+	return doc, err
 }
 
 func (l *operationLimits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	if p.Query == "" {
 		return nil // gqlgen answers the missing query itself
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, parserTokenLimit)
+	doc, err := l.parse(ctx, p.Query)
 	if err != nil {
 		if strings.Contains(err.Error(), "token limit") {
 			return limitError("query has more than %d tokens", parserTokenLimit)
@@ -322,11 +343,16 @@ func (m *measurer) fragment(name string) cost {
 // branch. parent is nil where the schema does not say (validation will).
 func (m *measurer) selectionSet(parent *ast.Definition, set ast.SelectionSet) cost {
 	var out cost
+	shared := 0 // the costliest field sharing one bound (sharedBound)
 	for _, sel := range set {
 		var c cost
 		switch s := sel.(type) {
 		case *ast.Field:
 			c = m.field(parent, s)
+			if parent != nil && sharedBound[parent.Name][s.Name] {
+				shared = max(shared, c.complexity)
+				c.complexity = 0
+			}
 		case *ast.InlineFragment:
 			t := parent
 			if s.TypeCondition != "" {
@@ -344,7 +370,17 @@ func (m *measurer) selectionSet(parent *ast.Definition, set ast.SelectionSet) co
 		out.complexity = satAdd(out.complexity, c.complexity)
 		out.depth = max(out.depth, c.depth)
 	}
+	out.complexity = satAdd(out.complexity, shared)
 	return out
+}
+
+// sharedBound names fields of a type of which an answer holds one or the
+// other, within one bound: a lineage node is an artifact or a run, and
+// impact's listing splits its limit between artifacts and runs. A selection
+// costs the costliest of them, not their sum.
+var sharedBound = map[string]map[string]bool{
+	"LineageNode":  {"artifact": true, "run": true},
+	"ImpactReport": {"artifacts": true, "runs": true},
 }
 
 // field costs one field as gqlgen's complexity package does: the schema's
@@ -376,18 +412,27 @@ func (m *measurer) field(parent *ast.Definition, f *ast.Field) cost {
 	if parent.Kind == ast.Interface {
 		owners = m.schema.GetPossibleTypes(parent)
 	}
-	best := 0
+	best := -1
 	for _, o := range owners {
 		c, ok := m.es.Complexity(m.ctx, o.Name, f.Name, childC, args)
-		if !ok || c < 1 {
+		switch {
+		case !ok && isLeaf(typ):
+			c = 0 // a value of an object already paid for
+		case !ok || c < 0:
 			c = satAdd(1, childC)
 		}
 		best = max(best, c)
 	}
-	if best > 0 {
+	if best >= 0 {
 		out.complexity = min(best, saturated)
 	}
 	return out
+}
+
+// isLeaf tells scalar and enum types: fields of them cost nothing of their
+// own unless the schema gives them a complexity (see complexity.go).
+func isLeaf(t *ast.Definition) bool {
+	return t != nil && (t.Kind == ast.Scalar || t.Kind == ast.Enum)
 }
 
 func (m *measurer) fieldDefinition(parent *ast.Definition, name string) *ast.FieldDefinition {

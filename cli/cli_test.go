@@ -95,6 +95,11 @@ func TestWorkflow(t *testing.T) {
 		if out := e.ok(t, "runs", "ls", "fraud"); !strings.Contains(out, run) || !strings.Contains(out, "COMPLETED") {
 			t.Fatalf("runs ls:\n%s", out)
 		}
+		// The largest limit pages within the server's complexity budget.
+		decodeJSON(t, e.ok(t, "runs", "ls", "--json", "--limit", "1000", "fraud"), &runs)
+		if len(runs) != 1 || runs[0].UID != run {
+			t.Fatalf("runs ls --limit 1000: %+v", runs)
+		}
 		e.fails(t, 1, "(NOT_FOUND)", "runs", "get", "-p", "fraud", "nope")
 		e.fails(t, 2, "--state", "runs", "finish", "-p", "fraud", "--state", "sideways", run)
 		e.fails(t, 2, "needs --project", "runs", "start", "train")

@@ -792,25 +792,54 @@ func (a *app) runGet(ctx context.Context, cmd *ucli.Command) error {
 	return a.printYAML(data.Run)
 }
 
+// runsPage is how many runs one request asks for: each brings its inputs
+// and outputs, which the server's complexity budget counts.
+const runsPage = 100
+
+// listRuns reads up to limit runs of project, newest first, a page at a time.
+func (a *app) listRuns(ctx context.Context, project string, limit int) ([]json.RawMessage, error) {
+	nodes := []json.RawMessage{}
+	after := ""
+	for len(nodes) < limit {
+		var data struct {
+			Runs struct {
+				Edges []struct {
+					Node json.RawMessage `json:"node"`
+				} `json:"edges"`
+				PageInfo struct {
+					HasNextPage bool   `json:"hasNextPage"`
+					EndCursor   string `json:"endCursor"`
+				} `json:"pageInfo"`
+			} `json:"runs"`
+		}
+		vars := map[string]any{"p": project, "first": min(runsPage, limit-len(nodes))}
+		if after != "" {
+			vars["after"] = after
+		}
+		if err := a.client.Do(ctx, `query($p: String!, $first: Int, $after: String) {
+  runs(project: $p, first: $first, after: $after) { edges { node { ...R } } pageInfo { hasNextPage endCursor } } } `+runFields,
+			vars, &data); err != nil {
+			return nil, err
+		}
+		for _, e := range data.Runs.Edges {
+			nodes = append(nodes, e.Node)
+		}
+		if !data.Runs.PageInfo.HasNextPage {
+			break
+		}
+		after = data.Runs.PageInfo.EndCursor
+	}
+	return nodes, nil
+}
+
 func (a *app) runLs(ctx context.Context, cmd *ucli.Command) error {
 	in, err := args(cmd, "project")
 	if err != nil {
 		return err
 	}
-	var data struct {
-		Runs struct {
-			Edges []struct {
-				Node json.RawMessage `json:"node"`
-			} `json:"edges"`
-		} `json:"runs"`
-	}
-	if err := a.client.Do(ctx, `query($p: String!, $first: Int) { runs(project: $p, first: $first) { edges { node { ...R } } } } `+runFields,
-		map[string]any{"p": in[0], "first": cmd.Int("limit")}, &data); err != nil {
+	nodes, err := a.listRuns(ctx, in[0], int(cmd.Int("limit")))
+	if err != nil {
 		return err
-	}
-	nodes := []json.RawMessage{}
-	for _, e := range data.Runs.Edges {
-		nodes = append(nodes, e.Node)
 	}
 	if cmd.Bool("json") {
 		return a.printJSON(nodes)

@@ -32,6 +32,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ArtifactVersion() ArtifactVersionResolver
+	ImpactReport() ImpactReportResolver
 	LineageNode() LineageNodeResolver
 	Mutation() MutationResolver
 	Pipeline() PipelineResolver
@@ -107,8 +108,30 @@ type ComplexityRoot struct {
 		Scanned func(childComplexity int) int
 	}
 
+	ImpactCounts struct {
+		Artifacts       func(childComplexity int) int
+		ArtifactsByKind func(childComplexity int) int
+		ByDepth         func(childComplexity int) int
+		Complete        func(childComplexity int) int
+		Hidden          func(childComplexity int) int
+		Pipelines       func(childComplexity int) int
+		Runs            func(childComplexity int) int
+	}
+
+	ImpactDepthCount struct {
+		Artifacts func(childComplexity int) int
+		Depth     func(childComplexity int) int
+		Runs      func(childComplexity int) int
+	}
+
+	ImpactKindCount struct {
+		Count func(childComplexity int) int
+		Kind  func(childComplexity int) int
+	}
+
 	ImpactReport struct {
 		Artifacts func(childComplexity int) int
+		Counts    func(childComplexity int) int
 		Hidden    func(childComplexity int) int
 		Pipelines func(childComplexity int) int
 		Runs      func(childComplexity int) int
@@ -159,6 +182,7 @@ type ComplexityRoot struct {
 		ImportArtifact func(childComplexity int, yaml string, project *string, newKey *string, tag *string) int
 		LinkArtifacts  func(childComplexity int, from string, to string, relation string) int
 		LogArtifact    func(childComplexity int, input model.LogArtifactInput, file *graphql.Upload) int
+		LogArtifacts   func(childComplexity int, inputs []*model.LogArtifactInput) int
 		RevokeToken    func(childComplexity int, id string) int
 		StartRun       func(childComplexity int, input model.StartRunInput) int
 		TagArtifact    func(childComplexity int, uri string, tag string) int
@@ -276,6 +300,9 @@ type ArtifactVersionResolver interface {
 	Yaml(ctx context.Context, obj *model.ArtifactVersion) (string, error)
 	DownloadURL(ctx context.Context, obj *model.ArtifactVersion) (*string, error)
 }
+type ImpactReportResolver interface {
+	Counts(ctx context.Context, obj *model.ImpactReport) (*model.ImpactCounts, error)
+}
 type LineageNodeResolver interface {
 	Artifact(ctx context.Context, obj *model.LineageNode) (*model.ArtifactVersion, error)
 	Run(ctx context.Context, obj *model.LineageNode) (*model.Run, error)
@@ -286,6 +313,7 @@ type MutationResolver interface {
 	RevokeToken(ctx context.Context, id string) (bool, error)
 	Gc(ctx context.Context, dryRun *bool, graceSeconds *int) (*model.GCReport, error)
 	LogArtifact(ctx context.Context, input model.LogArtifactInput, file *graphql.Upload) (*model.ArtifactVersion, error)
+	LogArtifacts(ctx context.Context, inputs []*model.LogArtifactInput) ([]*model.ArtifactVersion, error)
 	TagArtifact(ctx context.Context, uri string, tag string) (*model.ArtifactVersion, error)
 	UntagArtifact(ctx context.Context, uri string, tag string) (*model.ArtifactVersion, error)
 	DeleteArtifact(ctx context.Context, uri string, strategy *model.DeletionStrategy) (int, error)
@@ -632,12 +660,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GCReport.Scanned(childComplexity), true
 
+	case "ImpactCounts.artifacts":
+		if e.ComplexityRoot.ImpactCounts.Artifacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.Artifacts(childComplexity), true
+	case "ImpactCounts.artifactsByKind":
+		if e.ComplexityRoot.ImpactCounts.ArtifactsByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.ArtifactsByKind(childComplexity), true
+	case "ImpactCounts.byDepth":
+		if e.ComplexityRoot.ImpactCounts.ByDepth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.ByDepth(childComplexity), true
+	case "ImpactCounts.complete":
+		if e.ComplexityRoot.ImpactCounts.Complete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.Complete(childComplexity), true
+	case "ImpactCounts.hidden":
+		if e.ComplexityRoot.ImpactCounts.Hidden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.Hidden(childComplexity), true
+	case "ImpactCounts.pipelines":
+		if e.ComplexityRoot.ImpactCounts.Pipelines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.Pipelines(childComplexity), true
+	case "ImpactCounts.runs":
+		if e.ComplexityRoot.ImpactCounts.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.Runs(childComplexity), true
+
+	case "ImpactDepthCount.artifacts":
+		if e.ComplexityRoot.ImpactDepthCount.Artifacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactDepthCount.Artifacts(childComplexity), true
+	case "ImpactDepthCount.depth":
+		if e.ComplexityRoot.ImpactDepthCount.Depth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactDepthCount.Depth(childComplexity), true
+	case "ImpactDepthCount.runs":
+		if e.ComplexityRoot.ImpactDepthCount.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactDepthCount.Runs(childComplexity), true
+
+	case "ImpactKindCount.count":
+		if e.ComplexityRoot.ImpactKindCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactKindCount.Count(childComplexity), true
+	case "ImpactKindCount.kind":
+		if e.ComplexityRoot.ImpactKindCount.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactKindCount.Kind(childComplexity), true
+
 	case "ImpactReport.artifacts":
 		if e.ComplexityRoot.ImpactReport.Artifacts == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ImpactReport.Artifacts(childComplexity), true
+	case "ImpactReport.counts":
+		if e.ComplexityRoot.ImpactReport.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactReport.Counts(childComplexity), true
 	case "ImpactReport.hidden":
 		if e.ComplexityRoot.ImpactReport.Hidden == nil {
 			break
@@ -876,6 +985,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LogArtifact(childComplexity, args["input"].(model.LogArtifactInput), args["file"].(*graphql.Upload)), true
+	case "Mutation.logArtifacts":
+		if e.ComplexityRoot.Mutation.LogArtifacts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_logArtifacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LogArtifacts(childComplexity, args["inputs"].([]*model.LogArtifactInput)), true
 	case "Mutation.revokeToken":
 		if e.ComplexityRoot.Mutation.RevokeToken == nil {
 			break
@@ -1571,6 +1691,19 @@ extend type Mutation {
   ): ArtifactVersion!
 
   """
+  Records many artifact versions in one call, such as a run's outputs: each
+  input as ` + "`" + `logArtifact` + "`" + ` takes it, with ` + "`" + `body` + "`" + ` or ` + "`" + `targetPath` + "`" + ` for its
+  content (no upload). At most 1000 inputs. Every input is validated before
+  anything is written, so one bad input fails the call with nothing
+  written; the versions come back in the order of the inputs. Two inputs of
+  one key and iteration are refused. A retry is idempotent.
+  """
+  logArtifacts(
+    "The versions' metadata, one entry per version."
+    inputs: [LogArtifactInput!]!
+  ): [ArtifactVersion!]!
+
+  """
   Puts ` + "`" + `tag` + "`" + ` on the version the URI names. A tag names at most one version of
   a key and iteration, so it moves from the version that held it.
   """
@@ -1951,14 +2084,16 @@ extend type Query {
   """
   Everything downstream of an artifact version: the versions derived from it,
   the runs that consumed them and what those runs produced, transitively,
-  and the pipelines of those runs. The same traversal as ` + "`" + `lineage` + "`" + ` DOWNSTREAM.
+  and the pipelines of those runs. It walks as ` + "`" + `lineage` + "`" + ` DOWNSTREAM does, to
+  ` + "`" + `depth` + "`" + ` but with no node limit (up to 1,000,000 nodes): the lists hold the
+  nearest of what it found, ` + "`" + `counts` + "`" + ` counts all of it.
   """
   impact(
     "The ` + "`" + `store://` + "`" + ` URI of the version whose impact to report, or a run id ` + "`" + `run:<project>/<uid>` + "`" + `."
     uri: String!
     "The most hops to follow; the server's default and maximum apply."
     depth: Int
-    "The most nodes to visit; the server's default and maximum apply."
+    "The most nodes to list, counting the start, shared between artifacts and runs; the server's default and maximum apply."
     limit: Int
   ): ImpactReport!
 }
@@ -2009,11 +2144,16 @@ type LineageEdge {
   relation: String!
 }
 
-"What depends on an artifact version: everything downstream of it."
+"""
+What depends on an artifact version: everything downstream of it. The lists
+hold the nearest nodes, at most ` + "`" + `limit` + "`" + ` - 1 in all, shared between artifacts
+and runs (half each; what one side does not need goes to the other);
+` + "`" + `counts` + "`" + ` counts everything within ` + "`" + `depth` + "`" + `, whatever the lists left out.
+"""
 type ImpactReport {
-  "The artifact versions downstream of it."
+  "The artifact versions downstream of it, nearest first."
   artifacts: [ArtifactVersion!]!
-  "The runs downstream."
+  "The runs downstream, nearest first."
   runs: [Run!]!
   "The pipelines of those runs."
   pipelines: [Pipeline!]!
@@ -2021,6 +2161,39 @@ type ImpactReport {
   truncated: Boolean!
   "Nodes left out because the caller may not read their project; the traversal does not go through them."
   hidden: Int!
+  "Complete counts of everything downstream within ` + "`" + `depth` + "`" + `, whatever ` + "`" + `limit` + "`" + ` left out of the lists."
+  counts: ImpactCounts!
+}
+
+"Counts of everything downstream of an impact's start, within its depth. Hidden nodes are counted only in ` + "`" + `hidden` + "`" + `."
+type ImpactCounts {
+  "Artifact versions downstream."
+  artifacts: Int!
+  "Those versions by kind, one entry per kind present, by kind name."
+  artifactsByKind: [ImpactKindCount!]!
+  "Runs downstream."
+  runs: Int!
+  "Distinct pipelines of those runs."
+  pipelines: Int!
+  "Artifacts and runs at each depth, depth 1 first."
+  byDepth: [ImpactDepthCount!]!
+  "Nodes left out because the caller may not read their project."
+  hidden: Int!
+  "False when the server's cap on counted nodes (1,000,000) stopped the count."
+  complete: Boolean!
+}
+
+"How many downstream artifact versions are of one kind."
+type ImpactKindCount {
+  kind: ArtifactKind!
+  count: Int!
+}
+
+"How many downstream artifacts and runs lie at one depth."
+type ImpactDepthCount {
+  depth: Int!
+  artifacts: Int!
+  runs: Int!
 }
 `, BuiltIn: false},
 	{Name: "../schema/projects.graphqls", Input: `# Projects, the root Query and Mutation types, and the small building blocks
@@ -2458,6 +2631,48 @@ func (ec *executionContext) childFields_GCReport(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type GCReport", field.Name)
 }
 
+func (ec *executionContext) childFields_ImpactCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "artifacts":
+		return ec.fieldContext_ImpactCounts_artifacts(ctx, field)
+	case "artifactsByKind":
+		return ec.fieldContext_ImpactCounts_artifactsByKind(ctx, field)
+	case "runs":
+		return ec.fieldContext_ImpactCounts_runs(ctx, field)
+	case "pipelines":
+		return ec.fieldContext_ImpactCounts_pipelines(ctx, field)
+	case "byDepth":
+		return ec.fieldContext_ImpactCounts_byDepth(ctx, field)
+	case "hidden":
+		return ec.fieldContext_ImpactCounts_hidden(ctx, field)
+	case "complete":
+		return ec.fieldContext_ImpactCounts_complete(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactCounts", field.Name)
+}
+
+func (ec *executionContext) childFields_ImpactDepthCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "depth":
+		return ec.fieldContext_ImpactDepthCount_depth(ctx, field)
+	case "artifacts":
+		return ec.fieldContext_ImpactDepthCount_artifacts(ctx, field)
+	case "runs":
+		return ec.fieldContext_ImpactDepthCount_runs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactDepthCount", field.Name)
+}
+
+func (ec *executionContext) childFields_ImpactKindCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ImpactKindCount_kind(ctx, field)
+	case "count":
+		return ec.fieldContext_ImpactKindCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactKindCount", field.Name)
+}
+
 func (ec *executionContext) childFields_ImpactReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "artifacts":
@@ -2470,6 +2685,8 @@ func (ec *executionContext) childFields_ImpactReport(ctx context.Context, field 
 		return ec.fieldContext_ImpactReport_truncated(ctx, field)
 	case "hidden":
 		return ec.fieldContext_ImpactReport_hidden(ctx, field)
+	case "counts":
+		return ec.fieldContext_ImpactReport_counts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImpactReport", field.Name)
 }
@@ -3059,6 +3276,20 @@ func (ec *executionContext) field_Mutation_logArtifact_args(ctx context.Context,
 		return nil, err
 	}
 	args["file"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_logArtifacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "inputs",
+		func(ctx context.Context, v any) ([]*model.LogArtifactInput, error) {
+			return ec.unmarshalNLogArtifactInput2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐLogArtifactInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inputs"] = arg0
 	return args, nil
 }
 
@@ -4695,6 +4926,300 @@ func (ec *executionContext) fieldContext_GCReport_removed(_ context.Context, fie
 	return graphql.NewScalarFieldContext("GCReport", field, false, false, "Int")
 }
 
+func (ec *executionContext) _ImpactCounts_artifacts(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_artifacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Artifacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_artifacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_artifactsByKind(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_artifactsByKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArtifactsByKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImpactKindCount) graphql.Marshaler {
+			return ec.marshalNImpactKindCount2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactKindCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_artifactsByKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactCounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactKindCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactCounts_runs(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_pipelines(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_pipelines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pipelines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_pipelines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_byDepth(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_byDepth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByDepth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImpactDepthCount) graphql.Marshaler {
+			return ec.marshalNImpactDepthCount2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactDepthCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_byDepth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactCounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactDepthCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactCounts_hidden(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_hidden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hidden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_hidden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_complete(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_complete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Complete, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_complete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImpactDepthCount_depth(ctx context.Context, field graphql.CollectedField, obj *model.ImpactDepthCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactDepthCount_depth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Depth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactDepthCount_depth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactDepthCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactDepthCount_artifacts(ctx context.Context, field graphql.CollectedField, obj *model.ImpactDepthCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactDepthCount_artifacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Artifacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactDepthCount_artifacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactDepthCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactDepthCount_runs(ctx context.Context, field graphql.CollectedField, obj *model.ImpactDepthCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactDepthCount_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactDepthCount_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactDepthCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactKindCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.ImpactKindCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactKindCount_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ArtifactKind) graphql.Marshaler {
+			return ec.marshalNArtifactKind2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐArtifactKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactKindCount_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactKindCount", field, false, false, "ArtifactKind")
+}
+
+func (ec *executionContext) _ImpactKindCount_count(ctx context.Context, field graphql.CollectedField, obj *model.ImpactKindCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactKindCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactKindCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactKindCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ImpactReport_artifacts(ctx context.Context, field graphql.CollectedField, obj *model.ImpactReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4835,6 +5360,38 @@ func (ec *executionContext) _ImpactReport_hidden(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ImpactReport_hidden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImpactReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactReport_counts(ctx context.Context, field graphql.CollectedField, obj *model.ImpactReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactReport_counts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImpactReport().Counts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactCounts) graphql.Marshaler {
+			return ec.marshalNImpactCounts2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactReport_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactCounts(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Label_key(ctx context.Context, field graphql.CollectedField, obj *model.Label) (ret graphql.Marshaler) {
@@ -5547,6 +6104,50 @@ func (ec *executionContext) fieldContext_Mutation_logArtifact(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_logArtifact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_logArtifacts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_logArtifacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LogArtifacts(ctx, fc.Args["inputs"].([]*model.LogArtifactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ArtifactVersion) graphql.Marshaler {
+			return ec.marshalNArtifactVersion2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐArtifactVersionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_logArtifacts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArtifactVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_logArtifacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9771,6 +10372,150 @@ func (ec *executionContext) _GCReport(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var impactCountsImplementors = []string{"ImpactCounts"}
+
+func (ec *executionContext) _ImpactCounts(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactCounts")
+		case "artifacts":
+			out.Values[i] = ec._ImpactCounts_artifacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "artifactsByKind":
+			out.Values[i] = ec._ImpactCounts_artifactsByKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runs":
+			out.Values[i] = ec._ImpactCounts_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pipelines":
+			out.Values[i] = ec._ImpactCounts_pipelines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byDepth":
+			out.Values[i] = ec._ImpactCounts_byDepth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hidden":
+			out.Values[i] = ec._ImpactCounts_hidden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "complete":
+			out.Values[i] = ec._ImpactCounts_complete(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var impactDepthCountImplementors = []string{"ImpactDepthCount"}
+
+func (ec *executionContext) _ImpactDepthCount(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactDepthCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactDepthCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactDepthCount")
+		case "depth":
+			out.Values[i] = ec._ImpactDepthCount_depth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "artifacts":
+			out.Values[i] = ec._ImpactDepthCount_artifacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runs":
+			out.Values[i] = ec._ImpactDepthCount_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var impactKindCountImplementors = []string{"ImpactKindCount"}
+
+func (ec *executionContext) _ImpactKindCount(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactKindCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactKindCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactKindCount")
+		case "kind":
+			out.Values[i] = ec._ImpactKindCount_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ImpactKindCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var impactReportImplementors = []string{"ImpactReport"}
 
 func (ec *executionContext) _ImpactReport(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactReport) graphql.Marshaler {
@@ -9785,28 +10530,34 @@ func (ec *executionContext) _ImpactReport(ctx context.Context, sel ast.Selection
 		case "artifacts":
 			out.Values[i] = ec._ImpactReport_artifacts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "runs":
 			out.Values[i] = ec._ImpactReport_runs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pipelines":
 			out.Values[i] = ec._ImpactReport_pipelines(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "truncated":
 			out.Values[i] = ec._ImpactReport_truncated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "hidden":
 			out.Values[i] = ec._ImpactReport_hidden(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "counts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImpactReport_counts(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10116,6 +10867,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "logArtifact":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_logArtifact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logArtifacts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_logArtifacts(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11342,6 +12100,62 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNImpactCounts2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactCounts(ctx context.Context, sel ast.SelectionSet, v *model.ImpactCounts) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactCounts!")
+		return graphql.Null
+	}
+	return ec._ImpactCounts(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImpactDepthCount2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactDepthCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImpactDepthCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImpactDepthCount2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactDepthCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImpactDepthCount2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactDepthCount(ctx context.Context, sel ast.SelectionSet, v *model.ImpactDepthCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactDepthCount!")
+		return graphql.Null
+	}
+	return ec._ImpactDepthCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImpactKindCount2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImpactKindCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImpactKindCount2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactKindCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImpactKindCount2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactKindCount(ctx context.Context, sel ast.SelectionSet, v *model.ImpactKindCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactKindCount!")
+		return graphql.Null
+	}
+	return ec._ImpactKindCount(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNImpactReport2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐImpactReport(ctx context.Context, sel ast.SelectionSet, v *model.ImpactReport) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ImpactReport!")
@@ -11467,6 +12281,25 @@ func (ec *executionContext) unmarshalNLinkInput2ᚖgithubᚗcomᚋartigraphᚋar
 func (ec *executionContext) unmarshalNLogArtifactInput2githubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐLogArtifactInput(ctx context.Context, v any) (model.LogArtifactInput, error) {
 	res, err := ec.unmarshalInputLogArtifactInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLogArtifactInput2ᚕᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐLogArtifactInputᚄ(ctx context.Context, v any) ([]*model.LogArtifactInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.LogArtifactInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLogArtifactInput2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐLogArtifactInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNLogArtifactInput2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐLogArtifactInput(ctx context.Context, v any) (*model.LogArtifactInput, error) {
+	res, err := ec.unmarshalInputLogArtifactInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNNewToken2ᚖgithubᚗcomᚋartigraphᚋartigraphᚋgraphᚋmodelᚐNewToken(ctx context.Context, sel ast.SelectionSet, v *model.NewToken) graphql.Marshaler {

@@ -94,45 +94,68 @@ func (s *Service) bounds(depth, limit *int) (int, int, error) {
 	return d, l, nil
 }
 
-// Impact lists what depends on a version: every version and run downstream,
-// and the pipelines those runs belong to.
+// Impact lists what depends on a version: the versions and runs downstream
+// (within the listing's limit, shared between the two) and the pipelines
+// those runs belong to. Its walk is kept for ImpactCounts.
 type Impact struct {
 	Versions  []string // uids
 	Runs      []RunKey
 	Pipelines []PipelineKey
-	Truncated bool
-	Hidden    int // nodes left out because the caller may not read their project
+	Truncated bool // depth, limit or MaxImpactNodes left something out
+	Hidden    int  // nodes left out because the caller may not read their project
+
+	walk walk
 }
 
 // PipelineKey names a pipeline: its id within a project.
 type PipelineKey struct{ Project, ID string }
 
-// Impact answers "what breaks if this changes".
+// Impact answers "what breaks if this changes". It walks everything
+// downstream within the depth (hidden nodes left out and not walked
+// through), then lists the nearest of it: at most limit-1 nodes besides the
+// start, split between artifacts and runs (see shares).
 func (s *Service) Impact(ctx context.Context, uri string, depth, limit *int) (Impact, error) {
-	g, err := s.Lineage(ctx, uri, Downstream, depth, limit)
+	if _, err := s.caller(ctx); err != nil {
+		return Impact{}, err
+	}
+	d, l, err := s.bounds(depth, limit)
 	if err != nil {
 		return Impact{}, err
 	}
-	out := Impact{Truncated: g.Truncated, Hidden: g.Hidden}
-	for _, n := range g.Nodes[1:] {
-		switch n.Ref.Type {
-		case NodeArtifact:
-			out.Versions = append(out.Versions, n.Ref.UID)
-		case NodeRun:
-			out.Runs = append(out.Runs, RunKey{Project: n.Ref.Project, UID: n.Ref.UID})
-		}
-	}
-	runs, err := s.Runs(ctx, out.Runs)
+	start, err := s.ParseNodeID(ctx, uri)
 	if err != nil {
 		return Impact{}, err
 	}
+	visible, err := s.readable(ctx)
+	if err != nil {
+		return Impact{}, err
+	}
+	w, err := walkDownstream(ctx, EdgesFunc(s.store.Edges), start, d, MaxImpactNodes, visible)
+	if err != nil {
+		return Impact{}, err
+	}
+	arts, runs := w.total()
+	a, r := shares(l-1, arts, runs)
+	out := Impact{Hidden: w.hidden, walk: w, Truncated: w.depthCut || !w.complete || a+r < arts+runs}
+	out.Versions, out.Runs = w.listing(a, r)
+	rs, err := s.Runs(ctx, out.Runs)
+	if err != nil {
+		return Impact{}, err
+	}
+	out.Pipelines = pipelinesOf(rs)
+	return out, nil
+}
+
+// pipelinesOf lists the pipelines of runs, once each, in the runs' order.
+func pipelinesOf(rs []Run) []PipelineKey {
+	var out []PipelineKey
 	seen := map[PipelineKey]bool{}
-	for _, r := range runs {
+	for _, r := range rs {
 		k := PipelineKey{Project: r.Project, ID: r.Pipeline}
 		if r.Pipeline != "" && !seen[k] {
 			seen[k] = true
-			out.Pipelines = append(out.Pipelines, k)
+			out = append(out, k)
 		}
 	}
-	return out, nil
+	return out
 }

@@ -263,26 +263,14 @@ func (s *Service) commitLog(ctx context.Context, p preparedLog) (Version, error)
 	w := VersionWrite{Tags: p.tags, Sources: p.sourceUIDs, Links: p.links}
 	if p.content == nil {
 		// Data in place. The hash is checked first, unlocked, as it reads the
-		// whole content; the commit is serialised with deletions (which check
+		// whole content; the commit is ordered with deletions (which check
 		// references) and checks again that the content is still there.
 		if err := s.verifyInPlace(ctx, v.TargetPath, v.Hash); err != nil {
 			return Version{}, err
 		}
-		s.contentMu.Lock()
-		defer s.contentMu.Unlock()
-		if err := s.verifyInPlace(ctx, v.TargetPath, ""); err != nil {
-			return Version{}, err
-		}
-		v.UID = versionUID(v, p.sourceUIDs, p.links)
-		if p.sourcesOutsideUID {
-			v.UID = versionUID(v, nil, p.links)
-		}
-		w.Version = v
-		out, created, err := s.store.PutVersion(ctx, w)
-		if err == nil && created {
-			s.events.Publish(out)
-		}
-		return out, err
+		s.contentMu.RLock()
+		defer s.contentMu.RUnlock()
+		return s.putInPlace(ctx, p)
 	}
 	info, err := s.blobs.Put(ctx, v.TargetPath, p.content, s.Config.MaxUploadBytes)
 	if err != nil {
@@ -308,6 +296,25 @@ func (s *Service) commitLog(ctx context.Context, p preparedLog) (Version, error)
 	}
 	s.events.Publish(out)
 	return out, nil
+}
+
+// putInPlace commits a log of data in place, after checking that the
+// content is still there; the caller holds contentMu.
+func (s *Service) putInPlace(ctx context.Context, p preparedLog) (Version, error) {
+	v := p.version
+	if err := s.verifyInPlace(ctx, v.TargetPath, ""); err != nil {
+		return Version{}, err
+	}
+	v.UID = versionUID(v, p.sourceUIDs, p.links)
+	if p.sourcesOutsideUID {
+		v.UID = versionUID(v, nil, p.links)
+	}
+	w := VersionWrite{Version: v, Tags: p.tags, Sources: p.sourceUIDs, Links: p.links}
+	out, created, err := s.store.PutVersion(ctx, w)
+	if err == nil && created {
+		s.events.Publish(out)
+	}
+	return out, err
 }
 
 // verifyInPlace checks that content this server may read at target (inside

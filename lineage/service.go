@@ -71,10 +71,11 @@ type Service struct {
 	touched    map[string]time.Time       // token id → when LastUsedAt was last written
 	revocation map[string][]chan struct{} // token id → watchers of its revocation
 
-	// contentMu serialises what reads or changes who points at stored
-	// content (logs in place, deletions), so a deletion's check that no
-	// surviving version points at a blob cannot race a new reference.
-	contentMu sync.Mutex
+	// contentMu orders what reads or changes who points at stored content:
+	// logs in place hold it shared (they may run together), deletions and
+	// gc exclusively, so that a deletion's check that no surviving version
+	// points at a blob cannot race a new reference.
+	contentMu sync.RWMutex
 	// recordMu serialises what reports from event streams record (see
 	// RecordRun), as each re-resolves what the others read.
 	recordMu sync.Mutex

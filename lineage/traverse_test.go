@@ -54,23 +54,7 @@ func (p peeker) HasUnheld(ctx context.Context, frontier []NodeRef, dir EdgeDirec
 // that it is asked only there.
 func TestTraverseWithPeeker(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	rels := []Relation{RelConsumed, RelProduced, RelDerivedFrom, RelLinksTo}
-	var nodes []NodeRef
-	for i := range 40 {
-		typ := NodeArtifact
-		if i%3 == 0 {
-			typ = NodeRun
-		}
-		nodes = append(nodes, NodeRef{Type: typ, Project: []string{"p", "q"}[i%2], UID: fmt.Sprintf("n%02d", i)})
-	}
-	m := &memGraph{}
-	for range 90 {
-		e := Edge{From: nodes[rng.IntN(len(nodes))], To: nodes[rng.IntN(len(nodes))], Relation: rels[rng.IntN(len(rels))]}
-		if e.Relation == RelLinksTo {
-			e.Name = "chart"
-		}
-		m.edges = append(m.edges, e)
-	}
+	nodes, m := randomGraph(rng, []string{"p", "q"}, 90)
 	ctx := t.Context()
 	var truncated int
 	for i := range 300 {
@@ -112,4 +96,28 @@ func TestTraverseWithPeeker(t *testing.T) {
 	if truncated == 0 || truncated == 300 {
 		t.Errorf("%d of 300 answers truncated: the queries do not exercise the cut", truncated)
 	}
+}
+
+// randomGraph returns 40 nodes (every third a run), of the projects in
+// turn, and edges random ends and relations between them (a link named
+// "chart"): diamonds, cycles and links.
+func randomGraph(rng *rand.Rand, projects []string, edges int) ([]NodeRef, *memGraph) {
+	rels := []Relation{RelConsumed, RelProduced, RelDerivedFrom, RelLinksTo}
+	var nodes []NodeRef
+	for i := range 40 {
+		typ := NodeArtifact
+		if i%3 == 0 {
+			typ = NodeRun
+		}
+		nodes = append(nodes, NodeRef{Type: typ, Project: projects[i%len(projects)], UID: fmt.Sprintf("n%02d", i)})
+	}
+	m := &memGraph{}
+	for range edges {
+		e := Edge{From: nodes[rng.IntN(len(nodes))], To: nodes[rng.IntN(len(nodes))], Relation: rels[rng.IntN(len(rels))]}
+		if e.Relation == RelLinksTo {
+			e.Name = "chart"
+		}
+		m.edges = append(m.edges, e)
+	}
+	return nodes, m
 }

@@ -99,6 +99,23 @@ func (r *mutationResolver) LogArtifact(ctx context.Context, input model.LogArtif
 	return toVersion(v, req.Tag), nil
 }
 
+// LogArtifacts is the resolver for the logArtifacts field.
+func (r *mutationResolver) LogArtifacts(ctx context.Context, inputs []*model.LogArtifactInput) ([]*model.ArtifactVersion, error) {
+	reqs := make([]lineage.LogRequest, len(inputs))
+	for i, in := range inputs {
+		reqs[i] = logRequest(*in)
+	}
+	vs, err := r.Service.LogArtifacts(ctx, reqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ArtifactVersion, len(vs))
+	for i, v := range vs {
+		out[i] = toVersion(v, reqs[i].Tag)
+	}
+	return out, nil
+}
+
 // TagArtifact is the resolver for the tagArtifact field.
 func (r *mutationResolver) TagArtifact(ctx context.Context, uri string, tag string) (*model.ArtifactVersion, error) {
 	v, err := r.Service.TagArtifact(ctx, uri, tag)
@@ -173,6 +190,9 @@ func (r *queryResolver) Artifact(ctx context.Context, uri string) (*model.Artifa
 	if err != nil {
 		return nil, err
 	}
+	if err := r.prefetchVersions(ctx, []lineage.Version{v}); err != nil {
+		return nil, err
+	}
 	return toVersion(v, u.Tag), nil
 }
 
@@ -189,7 +209,9 @@ func (r *queryResolver) Artifacts(ctx context.Context, project string, filter *m
 		conn.Edges = append(conn.Edges, &model.ArtifactVersionEdge{
 			Cursor: lineage.Cursor{Time: v.UpdatedAt, UID: v.UID}.Encode(), Node: toVersion(v, f.Tag)})
 	}
-	return conn, nil
+	// The whole page's fields load level by level, before any item's.
+	err = r.prefetchVersions(ctx, p.Versions, [2]string{"ArtifactVersionConnection", "edges"}, [2]string{"ArtifactVersionEdge", "node"})
+	return conn, err
 }
 
 // ArtifactVersion returns graph.ArtifactVersionResolver implementation.

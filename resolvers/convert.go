@@ -202,3 +202,15 @@ func (r *Resolver) toTokenInfo(t lineage.Token) *model.TokenInfo {
 	return &model.TokenInfo{ID: t.ID, Name: t.Name, Role: model.Role(t.Role), Projects: projects,
 		CreatedAt: created, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt}
 }
+
+func toImpactCounts(c lineage.ImpactCounts) *model.ImpactCounts {
+	out := &model.ImpactCounts{Artifacts: c.Artifacts, Runs: c.Runs, Pipelines: c.Pipelines, Hidden: c.Hidden,
+		Complete: c.Complete, ArtifactsByKind: []*model.ImpactKindCount{}, ByDepth: []*model.ImpactDepthCount{}}
+	for _, k := range c.ByKind {
+		out.ArtifactsByKind = append(out.ArtifactsByKind, &model.ImpactKindCount{Kind: model.ArtifactKind(k.Kind), Count: k.Count})
+	}
+	for _, d := range c.ByDepth {
+		out.ByDepth = append(out.ByDepth, &model.ImpactDepthCount{Depth: d.Depth, Artifacts: d.Artifacts, Runs: d.Runs})
+	}
+	return out
+}

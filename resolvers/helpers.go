@@ -3,6 +3,8 @@ package resolvers
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/artigraph/artigraph/graph/model"
 	"github.com/artigraph/artigraph/lineage"
 )
@@ -110,7 +112,61 @@ func (r *Resolver) lineageGraph(ctx context.Context, g lineage.Graph) (*model.Li
 			out.Edges = append(out.Edges, &model.LineageEdge{From: from, To: to, Relation: string(e.Relation)})
 		}
 	}
-	return out, nil
+	return out, r.prefetchNodes(ctx, g, vs)
+}
+
+// impactLists loads the versions and runs an impact lists, and what the
+// query asks of them; a list the query does not ask for is not loaded
+// (a query of counts alone reads no listed version).
+func (r *Resolver) impactLists(ctx context.Context, im lineage.Impact) ([]lineage.Version, []lineage.Run, error) {
+	var vs []lineage.Version
+	var rs []lineage.Run
+	var err error
+	if asked(ctx, "ImpactReport", "artifacts") {
+		if vs, err = r.versionsByUID(ctx, im.Versions); err != nil {
+			return nil, nil, err
+		}
+		if err = r.prefetchVersions(ctx, vs, [2]string{"ImpactReport", "artifacts"}); err != nil {
+			return nil, nil, err
+		}
+	}
+	if asked(ctx, "ImpactReport", "runs") {
+		if rs, err = r.runsByKey(ctx, im.Runs); err != nil {
+			return nil, nil, err
+		}
+		err = r.prefetchRuns(ctx, im.Runs, [2]string{"ImpactReport", "runs"})
+	}
+	return vs, rs, err
+}
+
+// asked tells whether the query asks for field name of the object of type
+// typ the field being resolved returns; true outside an operation.
+func asked(ctx context.Context, typ, name string) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return true
+	}
+	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), fieldSelections(ctx), []string{typ}) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// prefetchNodes loads what the query asks of the nodes' artifacts and runs,
+// level by level, before any node's fields resolve.
+func (r *Resolver) prefetchNodes(ctx context.Context, g lineage.Graph, vs []lineage.Version) error {
+	nodes := [2]string{"LineageGraph", "nodes"}
+	if err := r.prefetchVersions(ctx, vs, nodes, [2]string{"LineageNode", "artifact"}); err != nil {
+		return err
+	}
+	var keys []lineage.RunKey
+	for _, n := range g.Nodes {
+		if n.Ref.Type == lineage.NodeRun {
+			keys = append(keys, lineage.RunKey{Project: n.Ref.Project, UID: n.Ref.UID})
+		}
+	}
+	return r.prefetchRuns(ctx, keys, nodes, [2]string{"LineageNode", "run"})
 }
 
 // downloadURL is where a version's content is fetched: a signed URL to the

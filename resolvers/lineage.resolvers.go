@@ -13,6 +13,15 @@ import (
 	"github.com/artigraph/artigraph/lineage"
 )
 
+// Counts is the resolver for the counts field.
+func (r *impactReportResolver) Counts(ctx context.Context, obj *model.ImpactReport) (*model.ImpactCounts, error) {
+	c, err := r.Service.ImpactCounts(ctx, obj.Domain)
+	if err != nil {
+		return nil, err
+	}
+	return toImpactCounts(c), nil
+}
+
 // Artifact is the resolver for the artifact field.
 func (r *lineageNodeResolver) Artifact(ctx context.Context, obj *model.LineageNode) (*model.ArtifactVersion, error) {
 	if obj.Ref.Type != lineage.NodeArtifact {
@@ -52,23 +61,25 @@ func (r *queryResolver) Impact(ctx context.Context, uri string, depth *int, limi
 	if err != nil {
 		return nil, err
 	}
-	vs, err := r.versionsByUID(ctx, im.Versions)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := r.runsByKey(ctx, im.Runs)
+	vs, rs, err := r.impactLists(ctx, im)
 	if err != nil {
 		return nil, err
 	}
 	out := &model.ImpactReport{Artifacts: toVersions(vs), Runs: toRuns(rs), Pipelines: []*model.Pipeline{},
-		Truncated: im.Truncated, Hidden: im.Hidden}
+		Truncated: im.Truncated, Hidden: im.Hidden, Domain: im}
 	for _, p := range im.Pipelines {
 		out.Pipelines = append(out.Pipelines, &model.Pipeline{Project: p.Project, ID: p.ID})
 	}
 	return out, nil
 }
 
+// ImpactReport returns graph.ImpactReportResolver implementation.
+func (r *Resolver) ImpactReport() graph.ImpactReportResolver { return &impactReportResolver{r} }
+
 // LineageNode returns graph.LineageNodeResolver implementation.
 func (r *Resolver) LineageNode() graph.LineageNodeResolver { return &lineageNodeResolver{r} }
 
-type lineageNodeResolver struct{ *Resolver }
+type (
+	impactReportResolver struct{ *Resolver }
+	lineageNodeResolver  struct{ *Resolver }
+)

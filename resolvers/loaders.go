@@ -20,16 +20,21 @@ type edgeKey struct {
 // loaders batch the store calls of one request: fields resolved for many
 // objects (runs of 100 versions, their sources…) cost one call per kind of
 // lookup, not one per object.
+//
+// Without a wait (the default) they never hold a read back: the resolver of
+// a list loads each level of what the query asks below it in one call per
+// kind (prefetch.go) into the request's cache, so the fields of the list's
+// items find their values there. With a wait, dataloaders collect keys for
+// that long before each read instead: the timed batching, kept as a
+// benchmark baseline.
 type loaders struct {
+	prefetch bool   // no wait: cache holds the reads
+	cache    *cache // the reads of a request, without a wait
+	// The timed dataloaders, with a wait.
 	versions *dataloadgen.Loader[string, lineage.Version]
 	runs     *dataloadgen.Loader[lineage.RunKey, lineage.Run]
 	edges    *dataloadgen.Loader[edgeKey, []lineage.Edge]
 }
-
-// DefaultLoaderWait is how long a loader collects keys before it reads:
-// long enough for gqlgen to start the resolvers of a whole list on a busy
-// machine, short against a request.
-const DefaultLoaderWait = 2 * time.Millisecond
 
 // batchReader is the batched reads the loaders make; the Service is one.
 type batchReader interface {
@@ -40,7 +45,7 @@ type batchReader interface {
 
 func newLoaders(store batchReader, wait time.Duration) *loaders {
 	if wait <= 0 {
-		wait = DefaultLoaderWait
+		return &loaders{prefetch: true, cache: newCache(store)}
 	}
 	opts := []dataloadgen.Option{dataloadgen.WithWait(wait)}
 	return &loaders{
@@ -120,19 +125,33 @@ func (r *Resolver) loaders(ctx context.Context) *loaders {
 
 // versionsByUID loads versions, skipping ones deleted since they were named.
 func (r *Resolver) versionsByUID(ctx context.Context, uids []string) ([]lineage.Version, error) {
-	vs, err := r.loaders(ctx).versions.LoadAll(ctx, uids)
+	l := r.loaders(ctx)
+	if l.prefetch {
+		return l.cache.versionsInOrder(ctx, uids)
+	}
+	vs, err := l.versions.LoadAll(ctx, uids)
 	return skipNotFound(vs, err)
 }
 
 // runsByKey loads runs, skipping missing ones.
 func (r *Resolver) runsByKey(ctx context.Context, keys []lineage.RunKey) ([]lineage.Run, error) {
-	rs, err := r.loaders(ctx).runs.LoadAll(ctx, keys)
+	l := r.loaders(ctx)
+	if l.prefetch {
+		return l.cache.runsInOrder(ctx, keys)
+	}
+	rs, err := l.runs.LoadAll(ctx, keys)
 	return skipNotFound(rs, err)
 }
 
 // edgesOf loads one node's edges of one relation in one direction.
 func (r *Resolver) edgesOf(ctx context.Context, n lineage.NodeRef, dir lineage.EdgeDirection, rel lineage.Relation) ([]lineage.Edge, error) {
-	return r.loaders(ctx).edges.Load(ctx, edgeKey{Node: n, Dir: dir, Relation: rel})
+	k := edgeKey{Node: n, Dir: dir, Relation: rel}
+	l := r.loaders(ctx)
+	if l.prefetch {
+		m, err := l.cache.edges(ctx, []edgeKey{k})
+		return m[k], err
+	}
+	return l.edges.Load(ctx, k)
 }
 
 // skipNotFound drops the values of keys that were not found and fails on any

@@ -35,8 +35,10 @@ type Resolver struct {
 	Started time.Time
 }
 
-// WithLoaders gives a request its own dataloaders, which collect keys for
-// wait (0: DefaultLoaderWait) before each read.
+// WithLoaders gives a request its own dataloaders. With wait 0 they read at
+// once and list resolvers batch each level by priming them; a positive wait
+// is the former timed window (collect keys that long before each read),
+// kept as a benchmark baseline.
 func WithLoaders(ctx context.Context, svc *lineage.Service, wait time.Duration) context.Context {
 	return withLoaders(ctx, newLoaders(svc, wait))
 }

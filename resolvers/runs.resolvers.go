@@ -78,7 +78,12 @@ func (r *queryResolver) Runs(ctx context.Context, project string, first *int, af
 		conn.Edges = append(conn.Edges, &model.RunEdge{
 			Cursor: lineage.Cursor{Time: run.StartedAt, UID: run.UID}.Encode(), Node: toRun(run)})
 	}
-	return conn, nil
+	keys := make([]lineage.RunKey, len(p.Runs))
+	for i, run := range p.Runs {
+		keys[i] = run.Key()
+	}
+	err = r.prefetchRuns(ctx, keys, [2]string{"RunConnection", "edges"}, [2]string{"RunEdge", "node"})
+	return conn, err
 }
 
 // Inputs is the resolver for the inputs field.

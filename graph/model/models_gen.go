@@ -157,11 +157,45 @@ type GCReport struct {
 	Removed int `json:"removed"`
 }
 
-// What depends on an artifact version: everything downstream of it.
+// Counts of everything downstream of an impact's start, within its depth. Hidden nodes are counted only in `hidden`.
+type ImpactCounts struct {
+	// Artifact versions downstream.
+	Artifacts int `json:"artifacts"`
+	// Those versions by kind, one entry per kind present, by kind name.
+	ArtifactsByKind []*ImpactKindCount `json:"artifactsByKind"`
+	// Runs downstream.
+	Runs int `json:"runs"`
+	// Distinct pipelines of those runs.
+	Pipelines int `json:"pipelines"`
+	// Artifacts and runs at each depth, depth 1 first.
+	ByDepth []*ImpactDepthCount `json:"byDepth"`
+	// Nodes left out because the caller may not read their project.
+	Hidden int `json:"hidden"`
+	// False when the server's cap on counted nodes (1,000,000) stopped the count.
+	Complete bool `json:"complete"`
+}
+
+// How many downstream artifacts and runs lie at one depth.
+type ImpactDepthCount struct {
+	Depth     int `json:"depth"`
+	Artifacts int `json:"artifacts"`
+	Runs      int `json:"runs"`
+}
+
+// How many downstream artifact versions are of one kind.
+type ImpactKindCount struct {
+	Kind  ArtifactKind `json:"kind"`
+	Count int          `json:"count"`
+}
+
+// What depends on an artifact version: everything downstream of it. The lists
+// hold the nearest nodes, at most `limit` - 1 in all, shared between artifacts
+// and runs (half each; what one side does not need goes to the other);
+// `counts` counts everything within `depth`, whatever the lists left out.
 type ImpactReport struct {
-	// The artifact versions downstream of it.
+	// The artifact versions downstream of it, nearest first.
 	Artifacts []*ArtifactVersion `json:"artifacts"`
-	// The runs downstream.
+	// The runs downstream, nearest first.
 	Runs []*Run `json:"runs"`
 	// The pipelines of those runs.
 	Pipelines []*Pipeline `json:"pipelines"`
@@ -169,6 +203,8 @@ type ImpactReport struct {
 	Truncated bool `json:"truncated"`
 	// Nodes left out because the caller may not read their project; the traversal does not go through them.
 	Hidden int `json:"hidden"`
+	// The domain impact this report was built from; its walk is what counts counts.
+	Domain lineage.Impact `json:"-"`
 }
 
 // A key with an optional value, as set on a project, run or artifact version.
