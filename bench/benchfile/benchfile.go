@@ -1,14 +1,19 @@
-// Package benchfile holds what the transfer benchmarks (bench/stream,
-// bench/cli) share: random test files, the plain-copy baseline, content
-// comparison, timing.
+// Package benchfile holds what the benchmark commands (bench/stream,
+// bench/cli, bench/scale) share: random test files, the plain-copy
+// baseline, content comparison, timing, a server process's memory and a
+// free port for it.
 package benchfile
 
 import (
 	"bytes"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -78,3 +83,28 @@ func TimeIt(f func()) time.Duration { t := time.Now(); f(); return time.Since(t)
 
 // MiBps is size bytes over d, in MiB/s.
 func MiBps(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
+
+// ProcKiB reads a kB field (VmHWM, VmRSS) of a process's /proc status.
+func ProcKiB(pid int, field string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			return strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// FreeAddr returns a loopback address with a port free now, for a server
+// the benchmark starts.
+func FreeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}

@@ -17,13 +17,11 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/artigraph/artigraph/bench/benchfile"
@@ -122,16 +120,9 @@ func download(url, path string) {
 func kib(k int64) float64 { return float64(k) / 1024 }
 
 func procStatus(pid int, field string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	n, err := benchfile.ProcKiB(pid, field)
 	benchfile.Must(err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			n, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			return n
-		}
-	}
-	log.Fatalf("no %s in /proc/%d/status", field, pid)
-	return 0
+	return n
 }
 
 func graphql(base, q string) { graphqlInto(base, q, nil) }
@@ -168,10 +159,9 @@ func waitReady(base string) {
 }
 
 func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := benchfile.FreeAddr()
 	benchfile.Must(err)
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 func run(name string, args ...string) {
