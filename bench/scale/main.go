@@ -27,6 +27,8 @@ type options struct {
 	clients, iterations      int
 	budget                   time.Duration
 	lineageLimit, impactLim  int
+	rpsConns                 int
+	rpsTime                  time.Duration
 }
 
 func parseFlags() options {
@@ -46,12 +48,17 @@ func parseFlags() options {
 	// artifacts and runs (9,999 passes).
 	flag.IntVar(&o.lineageLimit, "lineage-limit", 5000, "node limit of the lineage queries")
 	flag.IntVar(&o.impactLim, "impact-limit", 9999, "node limit of the impact queries")
+	flag.IntVar(&o.rpsConns, "rps-conns", 32, "connections of the artifact(uri) throughput run")
+	flag.DurationVar(&o.rpsTime, "rps-time", 10*time.Second, "length of the artifact(uri) and minimal-handler throughput runs; 0: none")
 	flag.Parse()
 	return o
 }
 
 func main() {
 	log.SetFlags(log.Ltime)
+	if addr := os.Getenv(minimalEnv); addr != "" {
+		serveMinimal(addr) // the throughput baseline's process
+	}
 	o := parseFlags()
 	if err := run(o); err != nil {
 		log.Fatal(err)

@@ -28,6 +28,8 @@ type Result struct {
 	Start     StartTimes  `json:"start"`
 	ServerRSS ServerRSS   `json:"server_rss"`
 	MLMD      *MLMDResult `json:"mlmd,omitempty"`
+	// Throughput is artifact(uri) under load against a minimal handler.
+	Throughput *Throughput `json:"throughput,omitempty"`
 }
 
 // StartTimes is the restart on the loaded store: until /healthz and /readyz answer 200.
@@ -99,6 +101,11 @@ func (r Result) printIngest(out io.Writer) {
 	fmt.Fprintf(w, "server peak RSS (VmHWM), MiB\t-\t%.0f (%.0f B/version)\t-\t\n",
 		float64(r.ServerRSS.PeakKiB)/1024, r.ServerRSS.PerVersionBytes)
 	fmt.Fprintf(w, "server RSS once ready after restart, MiB\t-\t%.0f\t-\t\n", float64(r.ServerRSS.RestartedKiB)/1024)
+	if t := r.Throughput; t != nil {
+		fmt.Fprintf(w, "artifact(uri) req/s, %d connections (p99 ms)\t-\t%.0f (%.2f)\t-\t\n", t.Artifact.Conns, t.Artifact.PerSecond, t.Artifact.P99Ms)
+		fmt.Fprintf(w, "minimal net/http JSON handler req/s (p99 ms)\t-\t%.0f (%.2f)\t-\t\n", t.Minimal.PerSecond, t.Minimal.P99Ms)
+		fmt.Fprintf(w, "artifact(uri) / minimal handler\t-\t%.0f%%\t-\t\n", 100*t.Ratio)
+	}
 	w.Flush()
 }
 

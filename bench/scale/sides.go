@@ -56,6 +56,11 @@ func (r *Result) overHTTP(o options, s workload.Spec, dir, neo4jURI string) erro
 	if r.HTTP.Queries, err = timeAll(r.Queries, o.iterations, o.budget, h.run); err != nil {
 		return err
 	}
+	if o.rpsTime > 0 {
+		if err := r.loadArtifact(srv, h, o); err != nil {
+			return err
+		}
+	}
 	return r.restart(srv, h.ing.Versions)
 }
 
@@ -96,5 +101,18 @@ func (r *Result) withMLMD(o options, s workload.Spec, dir string) error {
 	}
 	r.MLMD = &m
 	log.Printf("ml metadata: loaded in %.1fs", m.Ingest.Seconds)
+	return nil
+}
+
+// loadArtifact measures artifact(uri) of the first artifact query under load.
+func (r *Result) loadArtifact(srv *server, h *overHTTP, o options) error {
+	for _, q := range r.Queries {
+		if q.Op == "artifact" {
+			log.Printf("over HTTP: artifact(uri) and a minimal handler, %d connections, %s each", o.rpsConns, o.rpsTime)
+			t, err := throughput(srv, h.uri(q.Ref), o.rpsConns, o.rpsTime)
+			r.Throughput = &t
+			return err
+		}
+	}
 	return nil
 }
