@@ -38,82 +38,47 @@ func unknown[K comparable, V any](m map[K]V, keys []K) []K {
 	return out
 }
 
-// loadVersions makes sure every uid is known, with one read for the rest.
-func (c *cache) loadVersions(ctx context.Context, uids []string) error {
+// inOrder returns the values of keys that exist, in the order asked, reading
+// those m does not know yet with one call of read and remembering the
+// absent ones (nil). m is one of c's maps, guarded by c.mu.
+func inOrder[K comparable, V any](ctx context.Context, c *cache, m map[K]*V, keys []K,
+	read func(context.Context, []K) ([]V, error), key func(V) K) ([]V, error) {
 	c.mu.Lock()
-	todo := unknown(c.versions, uids)
+	todo := unknown(m, keys)
 	c.mu.Unlock()
-	if len(todo) == 0 {
-		return nil
-	}
-	vs, err := c.store.Versions(ctx, todo)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, uid := range todo {
-		c.versions[uid] = nil
-	}
-	for i := range vs {
-		c.versions[vs[i].UID] = &vs[i]
-	}
-	return nil
-}
-
-// versionsInOrder loads versions, in the order asked, skipping absent ones.
-func (c *cache) versionsInOrder(ctx context.Context, uids []string) ([]lineage.Version, error) {
-	if err := c.loadVersions(ctx, uids); err != nil {
-		return nil, err
+	if len(todo) > 0 {
+		got, err := read(ctx, todo)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		for _, k := range todo {
+			m[k] = nil
+		}
+		for i := range got {
+			m[key(got[i])] = &got[i]
+		}
+		c.mu.Unlock()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]lineage.Version, 0, len(uids))
-	for _, uid := range uids {
-		if v := c.versions[uid]; v != nil {
+	out := make([]V, 0, len(keys))
+	for _, k := range keys {
+		if v := m[k]; v != nil {
 			out = append(out, *v)
 		}
 	}
 	return out, nil
 }
 
-// loadRuns makes sure every key is known, with one read for the rest.
-func (c *cache) loadRuns(ctx context.Context, keys []lineage.RunKey) error {
-	c.mu.Lock()
-	todo := unknown(c.runs, keys)
-	c.mu.Unlock()
-	if len(todo) == 0 {
-		return nil
-	}
-	rs, err := c.store.Runs(ctx, todo)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, k := range todo {
-		c.runs[k] = nil
-	}
-	for i := range rs {
-		c.runs[rs[i].Key()] = &rs[i]
-	}
-	return nil
+// versionsInOrder loads versions, in the order asked, skipping absent ones.
+func (c *cache) versionsInOrder(ctx context.Context, uids []string) ([]lineage.Version, error) {
+	return inOrder(ctx, c, c.versions, uids, c.store.Versions, func(v lineage.Version) string { return v.UID })
 }
 
 // runsInOrder loads runs, in the order asked, skipping absent ones.
 func (c *cache) runsInOrder(ctx context.Context, keys []lineage.RunKey) ([]lineage.Run, error) {
-	if err := c.loadRuns(ctx, keys); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]lineage.Run, 0, len(keys))
-	for _, k := range keys {
-		if r := c.runs[k]; r != nil {
-			out = append(out, *r)
-		}
-	}
-	return out, nil
+	return inOrder(ctx, c, c.runs, keys, c.store.Runs, lineage.Run.Key)
 }
 
 // edges returns the edges of each key, reading those not yet known with one
