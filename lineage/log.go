@@ -305,10 +305,11 @@ func (s *Service) putInPlace(ctx context.Context, p preparedLog) (Version, error
 	if err := s.verifyInPlace(ctx, v.TargetPath, ""); err != nil {
 		return Version{}, err
 	}
-	v.UID = versionUID(v, p.sourceUIDs, p.links)
+	identity := p.sourceUIDs
 	if p.sourcesOutsideUID {
-		v.UID = versionUID(v, nil, p.links)
+		identity = nil
 	}
+	v.UID = versionUID(v, identity, p.links)
 	w := VersionWrite{Version: v, Tags: p.tags, Sources: p.sourceUIDs, Links: p.links}
 	out, created, err := s.store.PutVersion(ctx, w)
 	if err == nil && created {

@@ -92,6 +92,9 @@ func (s *Service) RecordRun(ctx context.Context, req RecordRunRequest) (Run, err
 		if err := ValidateKey(in.Key); err != nil {
 			return Run{}, err
 		}
+		if len(in.Version) > MaxLabelValueLen { // it names a label's value
+			return Run{}, Errorf(ELIMIT, "an input's version may be at most %d bytes", MaxLabelValueLen)
+		}
 	}
 	s.recordMu.Lock()
 	defer s.recordMu.Unlock()

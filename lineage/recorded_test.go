@@ -250,3 +250,15 @@ func TestRecordedReportsLeaveNamedInputsAlone(t *testing.T) {
 		t.Errorf("the API run reads %v, want only %s", edges, first.UID)
 	}
 }
+
+func TestRecordRunRefusesAnOversizedInputVersionBeforeWriting(t *testing.T) {
+	svc, admin := newOLService(t)
+	if _, err := svc.EnsureProject(admin, "ol", ""); err != nil {
+		t.Fatal(err)
+	}
+	err := runReport("r1", "job", lineage.RunRunning, 1, input("orders", strings.Repeat("v", lineage.MaxLabelValueLen+1)))(admin, svc)
+	wantCode(t, "an input version over the label limit", err, lineage.ELIMIT)
+	if _, err := svc.Run(admin, lineage.RunKey{Project: "ol", UID: "r1"}); lineage.ErrorCode(err) != lineage.ENOTFOUND {
+		t.Errorf("the refused run was recorded: %v", err)
+	}
+}

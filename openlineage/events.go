@@ -182,6 +182,11 @@ func validateDataset(field string, d Dataset) error {
 	case len(d.Name) > maxNameLen:
 		return &fieldErr{field + ".name", fmt.Sprintf("is longer than %d bytes", maxNameLen)}
 	}
+	// A version names the version read and labels the one written, so it
+	// must fit a label's value.
+	if v := datasetVersion(d.Facets); len(v) > lineage.MaxLabelValueLen {
+		return &fieldErr{field + ".facets.version.datasetVersion", fmt.Sprintf("is longer than %d bytes", lineage.MaxLabelValueLen)}
+	}
 	if s, ok := d.Facets["schema"]; ok {
 		var schema struct {
 			Fields []json.RawMessage `json:"fields"`

@@ -328,6 +328,10 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"output without name", "outputs[0].name", func(e map[string]any) {
 			delete(e["outputs"].([]any)[0].(map[string]any), "name")
 		}},
+		{"input version too long", "inputs[0].facets.version.datasetVersion", func(e map[string]any) {
+			e["inputs"].([]any)[0].(map[string]any)["facets"] = map[string]any{"version": map[string]any{
+				"_producer": "x", "_schemaURL": "y", "datasetVersion": strings.Repeat("v", lineage.MaxLabelValueLen+1)}}
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
