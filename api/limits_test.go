@@ -333,6 +333,12 @@ func TestRequestBodyLimitsAndTransportErrors(t *testing.T) {
 		{"wrong JSON types", "INVALID_ARGUMENT", 400, func() (string, io.Reader) {
 			return "application/json", strings.NewReader(`{"query": ["` + secret + `"]}`)
 		}},
+		{"variables not an object", "INVALID_ARGUMENT", 400, func() (string, io.Reader) {
+			return "application/json", strings.NewReader(`{"query": "{ projects { name } }", "variables": ["` + secret + `"]}`)
+		}},
+		{"extensions not an object", "INVALID_ARGUMENT", 400, func() (string, io.Reader) {
+			return "application/json", strings.NewReader(`{"query": "{ projects { name } }", "extensions": "` + secret + `"}`)
+		}},
 		{"empty body", "INVALID_ARGUMENT", 400, func() (string, io.Reader) { return "application/json", strings.NewReader("") }},
 		{"unsupported content type", "INVALID_ARGUMENT", 415, func() (string, io.Reader) {
 			return "application/xml", strings.NewReader("<q>" + secret + "</q>")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -49,10 +50,23 @@ func transportErrors(next http.Handler) http.Handler {
 
 // jsonRequest is the shape of a GraphQL POST body.
 type jsonRequest struct {
-	Query         string         `json:"query"`
-	OperationName string         `json:"operationName"`
-	Variables     map[string]any `json:"variables"`
-	Extensions    map[string]any `json:"extensions"`
+	Query         string     `json:"query"`
+	OperationName string     `json:"operationName"`
+	Variables     jsonObject `json:"variables"`
+	Extensions    jsonObject `json:"extensions"`
+}
+
+// jsonObject checks that a field holds a JSON object (or null) without
+// decoding it: gqlgen decodes the body again, and building the variables
+// twice costs a large batch a tenth of its request.
+type jsonObject struct{}
+
+func (jsonObject) UnmarshalJSON(b []byte) error {
+	if b[0] == '{' || string(b) == "null" {
+		return nil
+	}
+	// The decoder adds the field's name.
+	return &json.UnmarshalTypeError{Value: "non-object", Type: reflect.TypeFor[map[string]any]()}
 }
 
 // checkJSONRequest reads a JSON body (capped by the guard) and answers the
@@ -68,7 +82,6 @@ func checkJSONRequest(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	var req jsonRequest
 	if err := dec.Decode(&req); err != nil {
 		refuse(w, http.StatusBadRequest, "INVALID_ARGUMENT", describeJSONError(err))
