@@ -219,6 +219,10 @@ type countingStore struct {
 	byMethod map[string]int64
 }
 
+// Unwrap lets lineage find the store's optional abilities (a
+// lineage.GraphReader) as the server's metrics wrapper does.
+func (c *countingStore) Unwrap() lineage.Store { return c.Store }
+
 func (c *countingStore) reset() int64 {
 	c.mu.Lock()
 	c.byMethod = nil

@@ -96,7 +96,7 @@ func (s *Service) bounds(depth, limit *int) (int, int, error) {
 
 // Impact lists what depends on a version: the versions and runs downstream
 // (within the listing's limit, shared between the two) and the pipelines
-// those runs belong to. Its walk is kept for ImpactCounts.
+// those runs belong to. Its walk, or its counts, are kept for ImpactCounts.
 type Impact struct {
 	Versions  []string // uids
 	Runs      []RunKey
@@ -104,7 +104,8 @@ type Impact struct {
 	Truncated bool // depth, limit or MaxImpactNodes left something out
 	Hidden    int  // nodes left out because the caller may not read their project
 
-	walk walk
+	walk   walk
+	counts *ImpactCounts // counted with the walk, when the store is a GraphReader
 }
 
 // PipelineKey names a pipeline: its id within a project.
@@ -130,32 +131,60 @@ func (s *Service) Impact(ctx context.Context, uri string, depth, limit *int) (Im
 	if err != nil {
 		return Impact{}, err
 	}
-	w, err := walkDownstream(ctx, EdgesFunc(s.store.Edges), start, d, MaxImpactNodes, visible)
+	if r, ok := graphReaderOf(s.store); ok {
+		var out Impact
+		err := r.ReadGraph(ctx, func(snap GraphSnapshot) error {
+			g := snapshotGraph{snap}
+			id, ok := snap.ID(start)
+			w, err := walkDownstream(ctx, g, id, ok, d, MaxImpactNodes, visible)
+			if err != nil {
+				return err
+			}
+			if out, err = impactOf(ctx, w, l, g); err != nil {
+				return err
+			}
+			// Counted now, in the same snapshot: ids mean nothing after it.
+			c, err := countWalk(ctx, w, g)
+			out.counts, out.walk = &c, walk{}
+			return err
+		})
+		if err != nil {
+			return Impact{}, err
+		}
+		return out, nil
+	}
+	g := newExpanderGraph(EdgesFunc(s.store.Edges))
+	w, err := walkDownstream(ctx, g, g.id(start), true, d, MaxImpactNodes, visible)
 	if err != nil {
 		return Impact{}, err
 	}
-	arts, runs := w.total()
-	a, r := shares(l-1, arts, runs)
-	out := Impact{Hidden: w.hidden, walk: w, Truncated: w.depthCut || !w.complete || a+r < arts+runs}
-	out.Versions, out.Runs = w.listing(a, r)
-	rs, err := s.Runs(ctx, out.Runs)
+	out, err := impactOf(ctx, w, l, serviceAttrs{s, g})
 	if err != nil {
 		return Impact{}, err
 	}
-	out.Pipelines = pipelinesOf(rs)
 	return out, nil
 }
 
-// pipelinesOf lists the pipelines of runs, once each, in the runs' order.
-func pipelinesOf(rs []Run) []PipelineKey {
-	var out []PipelineKey
-	seen := map[PipelineKey]bool{}
-	for _, r := range rs {
-		k := PipelineKey{Project: r.Project, ID: r.Pipeline}
-		if r.Pipeline != "" && !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
+// impactOf lists the nearest of w within limit nodes (the start counted),
+// and the pipelines of the runs listed, once each, in the runs' order.
+func impactOf(ctx context.Context, w walk, limit int, at nodeAttrs) (Impact, error) {
+	arts, runs := w.total()
+	a, r := shares(limit-1, arts, runs)
+	out := Impact{Hidden: w.hidden, walk: w, Truncated: w.depthCut || !w.complete || a+r < arts+runs}
+	listedArts, listedRuns := w.listing(a, r)
+	for _, id := range listedArts {
+		out.Versions = append(out.Versions, w.g.ref(id).UID)
 	}
-	return out
+	for _, id := range listedRuns {
+		n := w.g.ref(id)
+		out.Runs = append(out.Runs, RunKey{Project: n.Project, UID: n.UID})
+	}
+	seen := map[PipelineKey]bool{}
+	err := at.pipelines(ctx, listedRuns, func(p PipelineKey) {
+		if p.ID != "" && !seen[p] {
+			seen[p] = true
+			out.Pipelines = append(out.Pipelines, p)
+		}
+	})
+	return out, err
 }

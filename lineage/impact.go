@@ -3,6 +3,7 @@ package lineage
 import (
 	"context"
 	"slices"
+	"strings"
 )
 
 // MaxImpactNodes bounds the walk behind impact's counts: past it the
@@ -10,81 +11,195 @@ import (
 const MaxImpactNodes = 1_000_000
 
 // walk is every node downstream of a start within a depth, level by level
-// (levels[0] is depth 1; a level is sorted by NodeRef only when the listing
-// reaches it), found without the listing's limit: what impact lists from
-// and counts.
+// (levels[0] is depth 1), found without the listing's limit: what impact
+// lists from and counts. Nodes are ids of g.
 type walk struct {
-	levels   [][]NodeRef
+	g        walkGraph
+	levels   []level
 	hidden   int  // distinct nodes left out because the caller may not read them
 	depthCut bool // nodes at the last depth have unwalked neighbours
 	complete bool // false when MaxImpactNodes stopped the walk
 }
 
+// level is the nodes of one depth, artifacts apart from runs: counting
+// them needs no look at their refs, and each part is sorted by itself.
+type level struct{ arts, runs []int32 }
+
+// walkGraph is the graph as walkDownstream reads it: nodes numbered as
+// they are met, a frontier expanded in one call per step.
+type walkGraph interface {
+	ref(id int32) NodeRef
+	// expand appends to dst the far ends of the edges along s from the
+	// frontier, in any order, repeats included.
+	expand(ctx context.Context, frontier []int32, s step, dst []int32) ([]int32, error)
+	// anyFree reports whether a far end along steps from the frontier is
+	// a node free says is neither held nor hidden.
+	anyFree(ctx context.Context, frontier []int32, steps []step, free func(int32) bool) (bool, error)
+}
+
+// Node states in a walk; a node never met is unmet.
+const (
+	unmet uint8 = iota
+	walked
+	hiddenNode
+)
+
+// states is a walk's state of each node id, growing as ids appear.
+type states []uint8
+
+func (st states) get(id int32) uint8 {
+	if int(id) < len(st) {
+		return st[id]
+	}
+	return unmet
+}
+
+func (st *states) set(id int32, v uint8) {
+	if int(id) >= len(*st) {
+		*st = append(*st, make([]uint8, int(id)+1-len(*st))...)
+	}
+	(*st)[id] = v
+}
+
 // walkDownstream walks from start as TraverseWith does DOWNSTREAM (hidden
-// nodes left out and not walked through), with no node limit but max.
-func walkDownstream(ctx context.Context, x Expander, start NodeRef, depth, max int, visible func(string) bool) (walk, error) {
+// nodes left out and not walked through), with no node limit but max. A
+// start absent from g (ok false) has nothing downstream.
+func walkDownstream(ctx context.Context, g walkGraph, start int32, ok bool, depth, max int, visible func(string) bool) (walk, error) {
+	w := walk{g: g, complete: true}
+	if !ok {
+		return w, nil
+	}
 	steps := traversalSteps[Downstream]
-	held := map[NodeRef]int{start: 0}
-	hidden := map[NodeRef]bool{}
-	w := walk{complete: true}
-	frontier := []NodeRef{start}
+	var st states
+	st.set(start, walked)
+	held, startSeen := 1, false
+	frontier := []int32{start}
+	var far []int32
 	for d := 1; d <= depth && len(frontier) > 0; d++ {
-		var fresh []NodeRef
+		var lv level
 		for _, s := range steps {
-			es, err := x.Expand(ctx, frontier, s.dir, s.rels)
-			if err != nil {
+			var err error
+			if far, err = g.expand(ctx, frontier, s, far[:0]); err != nil {
 				return walk{}, err
 			}
-			for _, e := range es {
-				if n := s.far(e); !visible(n.Project) {
-					hidden[n] = true
-				} else if _, ok := held[n]; !ok {
-					held[n] = d
-					fresh = append(fresh, n)
+			for _, n := range far {
+				if st.get(n) != unmet {
+					if n == start && !startSeen && !visible(g.ref(n).Project) {
+						// The start, held whatever its project, is hidden
+						// when met again, as TraverseWith counts it.
+						startSeen = true
+						w.hidden++
+					}
+					continue
+				}
+				switch ref := g.ref(n); {
+				case !visible(ref.Project):
+					st.set(n, hiddenNode)
+					w.hidden++
+				case ref.Type == NodeRun:
+					st.set(n, walked)
+					lv.runs = append(lv.runs, n)
+				default:
+					st.set(n, walked)
+					lv.arts = append(lv.arts, n)
 				}
 			}
 		}
-		if room := max - (len(held) - len(fresh)); len(fresh) > room {
-			// Which nodes the cap keeps must not depend on the store's order.
-			slices.SortFunc(fresh, compareNodes)
-			fresh, w.complete = fresh[:room], false
+		if room := max - held; len(lv.arts)+len(lv.runs) > room {
+			// Which nodes the cap keeps must not depend on the store's
+			// order: the first in NodeRef order, artifacts before runs.
+			if room <= len(lv.arts) {
+				lv.arts, lv.runs = smallest(g, lv.arts, room), nil
+			} else {
+				lv.runs = smallest(g, lv.runs, room-len(lv.arts))
+			}
+			w.complete = false
 		}
-		if len(fresh) == 0 {
+		n := len(lv.arts) + len(lv.runs)
+		held += n
+		if n == 0 {
 			break
 		}
-		w.levels = append(w.levels, fresh)
-		frontier = fresh
+		w.levels = append(w.levels, lv)
+		frontier = append(slices.Clip(lv.arts), lv.runs...)
 		if !w.complete {
-			return w.finish(hidden), nil
+			return w, nil
 		}
 	}
 	if len(w.levels) == depth && len(frontier) > 0 {
-		cut, err := anyUnheld(ctx, x, frontier, steps, held, visible)
+		// A hidden neighbour does not make the answer cut: saying so would
+		// tell that something the caller may not see lies beyond.
+		free := func(n int32) bool { return st.get(n) == unmet && visible(g.ref(n).Project) }
+		cut, err := g.anyFree(ctx, frontier, steps, free)
 		if err != nil {
 			return walk{}, err
 		}
 		w.depthCut = cut
 	}
-	return w.finish(hidden), nil
-}
-
-func (w walk) finish(hidden map[NodeRef]bool) walk {
-	w.hidden = len(hidden)
-	return w
+	return w, nil
 }
 
 // total counts the walk's artifacts and runs.
 func (w walk) total() (artifacts, runs int) {
-	for _, level := range w.levels {
-		for _, n := range level {
-			if n.Type == NodeRun {
-				runs++
-			} else {
-				artifacts++
-			}
-		}
+	for _, lv := range w.levels {
+		artifacts, runs = artifacts+len(lv.arts), runs+len(lv.runs)
 	}
 	return artifacts, runs
+}
+
+// smallest returns the first k of ids in NodeRef order, sorted. Only the k
+// are sorted: a hub's first level holds ten thousand runs when the listing
+// wants half of them.
+func smallest(g walkGraph, ids []int32, k int) []int32 {
+	k = min(k, len(ids))
+	if k <= 0 {
+		return nil
+	}
+	// Sort positions into refs, copied once, rather than the refs.
+	refs := make([]NodeRef, len(ids))
+	pos := make([]int32, len(ids))
+	for i, id := range ids {
+		refs[i], pos[i] = g.ref(id), int32(i)
+	}
+	cmp := func(a, b int32) int { return compareNodes(refs[a], refs[b]) }
+	selectSmallest(pos, k, cmp)
+	pos = pos[:k]
+	slices.SortFunc(pos, cmp)
+	out := make([]int32, k)
+	for i, p := range pos {
+		out[i] = ids[p]
+	}
+	return out
+}
+
+// selectSmallest reorders xs so that its first k are its k smallest by cmp
+// (Hoare's quickselect); xs holds no two equal.
+func selectSmallest(xs []int32, k int, cmp func(a, b int32) int) {
+	lo, hi, target := 0, len(xs)-1, k-1
+	for lo < hi {
+		pivot := xs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for cmp(xs[i], pivot) < 0 {
+				i++
+			}
+			for cmp(xs[j], pivot) > 0 {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i, j = i+1, j-1
+			}
+		}
+		switch {
+		case target <= j:
+			hi = j
+		case target >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 // shares splits a listing budget between artifacts and runs: half each,
@@ -102,23 +217,16 @@ func shares(budget, artifacts, runs int) (int, int) {
 }
 
 // listing takes the nearest a artifacts and r runs, in (depth, NodeRef)
-// order; it sorts the levels it reads.
-func (w walk) listing(a, r int) (uids []string, runs []RunKey) {
-	for _, level := range w.levels {
-		if len(uids) == a && len(runs) == r {
+// order; it sorts only what it takes.
+func (w walk) listing(a, r int) (arts, runs []int32) {
+	for _, lv := range w.levels {
+		if len(arts) == a && len(runs) == r {
 			break
 		}
-		slices.SortFunc(level, compareNodes)
-		for _, n := range level {
-			switch {
-			case n.Type == NodeRun && len(runs) < r:
-				runs = append(runs, RunKey{Project: n.Project, UID: n.UID})
-			case n.Type == NodeArtifact && len(uids) < a:
-				uids = append(uids, n.UID)
-			}
-		}
+		arts = append(arts, smallest(w.g, lv.arts, a-len(arts))...)
+		runs = append(runs, smallest(w.g, lv.runs, r-len(runs))...)
 	}
-	return uids, runs
+	return arts, runs
 }
 
 // ImpactCounts counts everything an Impact's walk reached, whatever its
@@ -143,75 +251,201 @@ type KindCount struct {
 // DepthCount is how many artifacts and runs at one depth.
 type DepthCount struct{ Depth, Artifacts, Runs int }
 
-// countChunk is how many versions or runs one read of ImpactCounts asks
-// for: the records are counted and dropped, never held all at once.
-const countChunk = 1000
-
-// ImpactCounts counts im's walk; it reads the versions (for their kinds)
-// and runs (for their pipelines) in chunks.
+// ImpactCounts counts im's walk. On a GraphReader they were counted with
+// the walk, in the same snapshot; otherwise the versions (for their kinds)
+// and runs (for their pipelines) are read now, in chunks.
 func (s *Service) ImpactCounts(ctx context.Context, im Impact) (ImpactCounts, error) {
-	out := ImpactCounts{Hidden: im.walk.hidden, Complete: im.walk.complete}
-	var uids []string
-	var runs []RunKey
-	for i, level := range im.walk.levels {
-		dc := DepthCount{Depth: i + 1}
-		for _, n := range level {
-			if n.Type == NodeRun {
-				dc.Runs++
-				runs = append(runs, RunKey{Project: n.Project, UID: n.UID})
-			} else {
-				dc.Artifacts++
-				uids = append(uids, n.UID)
-			}
-		}
+	if c := im.counts; c != nil {
+		out := *c
+		out.ByKind, out.ByDepth = slices.Clone(c.ByKind), slices.Clone(c.ByDepth)
+		return out, nil
+	}
+	return countWalk(ctx, im.walk, serviceAttrs{s, im.walk.g})
+}
+
+// nodeAttrs reads what impact tells of its nodes besides their refs.
+type nodeAttrs interface {
+	// kinds calls f with the kind of each artifact's version found.
+	kinds(ctx context.Context, ids []int32, f func(Kind)) error
+	// pipelines calls f with the pipeline (ID "" for none) of each run
+	// found, in the order of ids.
+	pipelines(ctx context.Context, ids []int32, f func(PipelineKey)) error
+}
+
+// countWalk counts w's nodes by depth, its artifacts by kind and its runs'
+// distinct pipelines.
+func countWalk(ctx context.Context, w walk, at nodeAttrs) (ImpactCounts, error) {
+	out := ImpactCounts{Hidden: w.hidden, Complete: w.complete}
+	var arts, runs []int32
+	for i, lv := range w.levels {
+		dc := DepthCount{Depth: i + 1, Artifacts: len(lv.arts), Runs: len(lv.runs)}
+		arts, runs = append(arts, lv.arts...), append(runs, lv.runs...)
 		out.ByDepth = append(out.ByDepth, dc)
 		out.Artifacts, out.Runs = out.Artifacts+dc.Artifacts, out.Runs+dc.Runs
 	}
-	kinds, err := s.countKinds(ctx, uids)
+	// Kinds are few: a list scanned beats a map hashed per artifact.
+	err := at.kinds(ctx, arts, func(k Kind) {
+		for i := range out.ByKind {
+			if out.ByKind[i].Kind == k {
+				out.ByKind[i].Count++
+				return
+			}
+		}
+		out.ByKind = append(out.ByKind, KindCount{Kind: k, Count: 1})
+	})
 	if err != nil {
 		return ImpactCounts{}, err
 	}
-	out.ByKind = kinds
-	out.Pipelines, err = s.countPipelines(ctx, runs)
+	if out.ByKind == nil {
+		out.ByKind = []KindCount{}
+	}
+	slices.SortFunc(out.ByKind, func(a, b KindCount) int { return strings.Compare(string(a.Kind), string(b.Kind)) })
+	seen := map[PipelineKey]bool{}
+	err = at.pipelines(ctx, runs, func(p PipelineKey) {
+		if p.ID != "" {
+			seen[p] = true
+		}
+	})
+	out.Pipelines = len(seen)
 	return out, err
 }
 
-func (s *Service) countKinds(ctx context.Context, uids []string) ([]KindCount, error) {
-	byKind := map[Kind]int{}
-	for chunk := range slices.Chunk(uids, countChunk) {
-		vs, err := s.Versions(ctx, chunk)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range vs {
-			byKind[v.Kind]++
-		}
-	}
-	out := make([]KindCount, 0, len(byKind))
-	for k, n := range byKind {
-		out = append(out, KindCount{Kind: k, Count: n})
-	}
-	slices.SortFunc(out, func(a, b KindCount) int {
-		if a.Kind < b.Kind {
-			return -1
-		}
-		return 1
-	})
-	return out, nil
+// countChunk is how many versions or runs one read of serviceAttrs asks
+// for: the records are counted and dropped, never held all at once.
+const countChunk = 1000
+
+// serviceAttrs reads the versions and runs of g's nodes through the
+// Service, a chunk at a time.
+type serviceAttrs struct {
+	s *Service
+	g walkGraph
 }
 
-func (s *Service) countPipelines(ctx context.Context, keys []RunKey) (int, error) {
-	seen := map[PipelineKey]bool{}
-	for chunk := range slices.Chunk(keys, countChunk) {
-		rs, err := s.Runs(ctx, chunk)
-		if err != nil {
-			return 0, err
+func (a serviceAttrs) kinds(ctx context.Context, ids []int32, f func(Kind)) error {
+	for chunk := range slices.Chunk(ids, countChunk) {
+		uids := make([]string, len(chunk))
+		for i, id := range chunk {
+			uids[i] = a.g.ref(id).UID
 		}
-		for _, r := range rs {
-			if r.Pipeline != "" {
-				seen[PipelineKey{Project: r.Project, ID: r.Pipeline}] = true
-			}
+		vs, err := a.s.Versions(ctx, uids)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			f(v.Kind)
 		}
 	}
-	return len(seen), nil
+	return nil
+}
+
+func (a serviceAttrs) pipelines(ctx context.Context, ids []int32, f func(PipelineKey)) error {
+	for chunk := range slices.Chunk(ids, countChunk) {
+		keys := make([]RunKey, len(chunk))
+		for i, id := range chunk {
+			n := a.g.ref(id)
+			keys[i] = RunKey{Project: n.Project, UID: n.UID}
+		}
+		rs, err := a.s.Runs(ctx, keys)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			f(PipelineKey{Project: r.Project, ID: r.Pipeline})
+		}
+	}
+	return nil
+}
+
+// expanderGraph is a walkGraph over an Expander: it numbers the nodes as
+// the expansions meet them.
+type expanderGraph struct {
+	x    Expander
+	ids  map[NodeRef]int32
+	refs []NodeRef
+}
+
+func newExpanderGraph(x Expander) *expanderGraph {
+	return &expanderGraph{x: x, ids: map[NodeRef]int32{}}
+}
+
+func (g *expanderGraph) id(n NodeRef) int32 {
+	id, ok := g.ids[n]
+	if !ok {
+		id = int32(len(g.refs))
+		g.ids[n] = id
+		g.refs = append(g.refs, n)
+	}
+	return id
+}
+
+func (g *expanderGraph) ref(id int32) NodeRef { return g.refs[id] }
+
+func (g *expanderGraph) frontierRefs(frontier []int32) []NodeRef {
+	out := make([]NodeRef, len(frontier))
+	for i, id := range frontier {
+		out[i] = g.refs[id]
+	}
+	return out
+}
+
+func (g *expanderGraph) expand(ctx context.Context, frontier []int32, s step, dst []int32) ([]int32, error) {
+	es, err := g.x.Expand(ctx, g.frontierRefs(frontier), s.dir, s.rels)
+	if err != nil {
+		return dst, err
+	}
+	for _, e := range es {
+		dst = append(dst, g.id(s.far(e)))
+	}
+	return dst, nil
+}
+
+func (g *expanderGraph) anyFree(ctx context.Context, frontier []int32, steps []step, free func(int32) bool) (bool, error) {
+	refs := g.frontierRefs(frontier)
+	held := func(n NodeRef) bool { return !free(g.id(n)) }
+	return anyUnheld(ctx, g.x, refs, steps, held)
+}
+
+// snapshotGraph is a walkGraph over a GraphSnapshot, and the nodeAttrs of
+// its nodes.
+type snapshotGraph struct{ s GraphSnapshot }
+
+func (g snapshotGraph) ref(id int32) NodeRef { return g.s.Ref(id) }
+
+func (g snapshotGraph) expand(ctx context.Context, frontier []int32, s step, dst []int32) ([]int32, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	return g.s.AppendPeers(dst, frontier, s.dir, s.rels), nil
+}
+
+func (g snapshotGraph) anyFree(ctx context.Context, frontier []int32, steps []step, free func(int32) bool) (bool, error) {
+	var far []int32
+	for _, s := range steps {
+		var err error
+		if far, err = g.expand(ctx, frontier, s, far[:0]); err != nil {
+			return false, err
+		}
+		if slices.ContainsFunc(far, free) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (g snapshotGraph) kinds(_ context.Context, ids []int32, f func(Kind)) error {
+	for _, id := range ids {
+		if k, ok := g.s.Kind(id); ok {
+			f(k)
+		}
+	}
+	return nil
+}
+
+func (g snapshotGraph) pipelines(_ context.Context, ids []int32, f func(PipelineKey)) error {
+	for _, id := range ids {
+		if p, ok := g.s.Pipeline(id); ok {
+			f(PipelineKey{Project: g.s.Ref(id).Project, ID: p})
+		}
+	}
+	return nil
 }

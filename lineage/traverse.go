@@ -3,6 +3,7 @@ package lineage
 import (
 	"context"
 	"slices"
+	"strings"
 )
 
 // EdgesFunc is Store.Edges; Traverse takes it so that every backend can share
@@ -33,6 +34,57 @@ type Peeker interface {
 	// entering (Incoming) a frontier node has a far end for which held is
 	// false.
 	HasUnheld(ctx context.Context, frontier []NodeRef, dir EdgeDirection, rels []Relation, held func(NodeRef) bool) (bool, error)
+}
+
+// GraphReader is a Store that can lend its graph, held still, to a walk
+// through much of it: Impact walks a GraphReader's snapshot rather than
+// calling Edges, which builds (and sorts) every edge of a frontier.
+// Optional; the rules of the walk stay in lineage.
+type GraphReader interface {
+	// ReadGraph calls read with the graph as one consistent snapshot, valid
+	// until read returns, and returns read's error.
+	ReadGraph(ctx context.Context, read func(GraphSnapshot) error) error
+}
+
+// Unwrapper is a Store that wraps another (to time its calls, say): Impact
+// looks through it for a GraphReader, which the wrapper need not forward.
+type Unwrapper interface {
+	Unwrap() Store
+}
+
+// graphReaderOf returns s, or the store it wraps (through Unwrapper), as a
+// GraphReader.
+func graphReaderOf(s Store) (GraphReader, bool) {
+	for s != nil {
+		if r, ok := s.(GraphReader); ok {
+			return r, true
+		}
+		u, ok := s.(Unwrapper)
+		if !ok {
+			break
+		}
+		s = u.Unwrap()
+	}
+	return nil, false
+}
+
+// GraphSnapshot is a store's lineage graph with its nodes numbered: ids are
+// small non-negative integers, meaningful only within one ReadGraph call.
+type GraphSnapshot interface {
+	// ID returns the id of n; false when the graph does not hold n.
+	ID(n NodeRef) (int32, bool)
+	// Ref returns the node with this id.
+	Ref(id int32) NodeRef
+	// AppendPeers appends to dst the far ends of the edges of rels leaving
+	// (Outgoing) or entering (Incoming) the frontier nodes, in any order,
+	// repeats included, and returns it.
+	AppendPeers(dst, frontier []int32, dir EdgeDirection, rels []Relation) []int32
+	// Kind returns the kind of the version an artifact node is; false when
+	// the version is not stored.
+	Kind(id int32) (Kind, bool)
+	// Pipeline returns the pipeline ("" for none) of the run a run node is;
+	// false when the run is not stored.
+	Pipeline(id int32) (string, bool)
 }
 
 // step is one way of leaving a node in a traversal direction: along rels in dir.
@@ -82,14 +134,11 @@ func neighbourEdges(ctx context.Context, x Expander, nodes []NodeRef, steps []st
 }
 
 // anyUnheld reports whether a node of frontier has a neighbour along steps
-// that is not held, asking x's HasUnheld when it has one.
-func anyUnheld(ctx context.Context, x Expander, frontier []NodeRef, steps []step, held map[NodeRef]int, visible func(string) bool) (bool, error) {
-	// A hidden neighbour does not make the answer cut: saying so would
-	// tell that something the caller may not see lies beyond.
-	isHeld := func(n NodeRef) bool { _, ok := held[n]; return ok || !visible(n.Project) }
+// for which held is false, asking x's HasUnheld when it has one.
+func anyUnheld(ctx context.Context, x Expander, frontier []NodeRef, steps []step, held func(NodeRef) bool) (bool, error) {
 	for _, s := range steps {
 		if p, ok := x.(Peeker); ok {
-			found, err := p.HasUnheld(ctx, frontier, s.dir, s.rels, isHeld)
+			found, err := p.HasUnheld(ctx, frontier, s.dir, s.rels, held)
 			if err != nil || found {
 				return found, err
 			}
@@ -100,7 +149,7 @@ func anyUnheld(ctx context.Context, x Expander, frontier []NodeRef, steps []step
 			return false, err
 		}
 		for _, e := range es {
-			if !isHeld(s.far(e)) {
+			if !held(s.far(e)) {
 				return true, nil
 			}
 		}
@@ -138,7 +187,10 @@ func TraverseWith(ctx context.Context, x Expander, q LineageQuery) (Graph, error
 		if depth > q.Depth {
 			// Nodes at Depth were reached but not expanded: peek only to
 			// tell whether the answer was cut.
-			cut, err := anyUnheld(ctx, x, frontier, steps, held, visible)
+			// A hidden neighbour does not make the answer cut: saying so
+			// would tell that something the caller may not see lies beyond.
+			isHeld := func(n NodeRef) bool { _, ok := held[n]; return ok || !visible(n.Project) }
+			cut, err := anyUnheld(ctx, x, frontier, steps, isHeld)
 			if err != nil {
 				return Graph{}, err
 			}
@@ -184,14 +236,16 @@ func TraverseWith(ctx context.Context, x Expander, q LineageQuery) (Graph, error
 	return g, nil
 }
 
+// compareNodes is NodeRef.Less as a three-way comparison, one string
+// comparison per field: sorting big levels spends its time here.
 func compareNodes(a, b NodeRef) int {
-	switch {
-	case a.Less(b):
-		return -1
-	case b.Less(a):
-		return 1
+	if c := strings.Compare(string(a.Type), string(b.Type)); c != 0 {
+		return c
 	}
-	return 0
+	if c := strings.Compare(a.Project, b.Project); c != 0 {
+		return c
+	}
+	return strings.Compare(a.UID, b.UID)
 }
 
 // CompareEdges orders edges by (From, To, Relation, Name).

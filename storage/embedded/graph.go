@@ -1,7 +1,9 @@
 package embedded
 
 import (
+	"context"
 	"slices"
+	"sync"
 
 	"github.com/artigraph/artigraph/lineage"
 )
@@ -14,6 +16,24 @@ type graph struct {
 	refs []lineage.NodeRef // by id; a removed node's slot stays unused
 	out  [][]halfEdge      // by id: edges leaving the node
 	in   [][]halfEdge      // by id: edges entering the node
+
+	// records is each node's version or run, by id, for ReadGraph: one
+	// slice index instead of a map lookup per node counted. ReadGraph
+	// extends it (holding the read lock and recordsMu) to the nodes added
+	// since; removeNodes clears a removed node's. The records' pointers
+	// stay valid: a version or run is replaced in place.
+	recordsMu sync.Mutex
+	records   []nodeRecord
+	kinds     map[lineage.Kind]lineage.Kind // interned, under recordsMu
+}
+
+// nodeRecord is what a node is: a version or a run (nil when not found),
+// and the version's kind, interned (a version's kind never changes) so
+// that counting compares kinds by pointer and reads no version.
+type nodeRecord struct {
+	v    *lineage.Version
+	r    *lineage.Run
+	kind lineage.Kind
 }
 
 // halfEdge is an edge seen from one end: the other end, the relation, and
@@ -85,17 +105,7 @@ func (g *graph) edges(nodes []lineage.NodeRef, dir lineage.EdgeDirection, rels [
 // a node is: enough for lineage.Traverse, which sorts and compacts what it
 // keeps.
 func (g *graph) unsortedEdges(nodes []lineage.NodeRef, dir lineage.EdgeDirection, rels []lineage.Relation) []lineage.Edge {
-	var want [len(relations)]bool
-	if len(rels) == 0 {
-		for i := range want {
-			want[i] = true
-		}
-	}
-	for _, r := range rels {
-		if c, ok := relCode(r); ok {
-			want[c] = true
-		}
-	}
+	want := relMask(rels)
 	// Look the nodes up once, and size the answer before filling it.
 	lists := make([][]halfEdge, len(nodes))
 	size := 0
@@ -127,6 +137,128 @@ func (g *graph) unsortedEdges(nodes []lineage.NodeRef, dir lineage.EdgeDirection
 	return out
 }
 
+// relMask is the set of relations a halfEdge.rel may have to be kept: all
+// when rels is empty.
+func relMask(rels []lineage.Relation) (want [len(relations)]bool) {
+	if len(rels) == 0 {
+		for i := range want {
+			want[i] = true
+		}
+	}
+	for _, r := range rels {
+		if c, ok := relCode(r); ok {
+			want[c] = true
+		}
+	}
+	return want
+}
+
+// ReadGraph lends read the graph under one read lock (lineage.GraphReader):
+// node ids are the graph's interned ids, and an expansion copies peer ids
+// only, neither building nor sorting edges.
+func (s *Store) ReadGraph(ctx context.Context, read func(lineage.GraphSnapshot) error) error {
+	unlock, err := s.rlock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return read(snapshot{s, s.records()})
+}
+
+var _ lineage.GraphReader = (*Store)(nil)
+
+// records returns the record of every node, finding those of the nodes
+// added since the last call. The caller holds the read lock; other
+// readers may hold shorter prefixes of the slice, so only entries past
+// them are written.
+func (s *Store) records() []nodeRecord {
+	g := s.graph
+	g.recordsMu.Lock()
+	defer g.recordsMu.Unlock()
+	for id := len(g.records); id < len(g.refs); id++ {
+		r := s.recordOf(g.refs[id])
+		if r.v != nil {
+			k, ok := g.kinds[r.kind]
+			if !ok {
+				if g.kinds == nil {
+					g.kinds = map[lineage.Kind]lineage.Kind{}
+				}
+				k = r.kind
+				g.kinds[k] = k
+			}
+			r.kind = k
+		}
+		g.records = append(g.records, r)
+	}
+	return g.records[:len(g.refs):len(g.refs)]
+}
+
+func (s *Store) recordOf(n lineage.NodeRef) nodeRecord {
+	switch n.Type {
+	case lineage.NodeArtifact:
+		if v := s.versions[n.UID]; v != nil {
+			return nodeRecord{v: v, kind: v.Kind}
+		}
+	case lineage.NodeRun:
+		return nodeRecord{r: s.runs[lineage.RunKey{Project: n.Project, UID: n.UID}]}
+	}
+	return nodeRecord{}
+}
+
+// snapshot is the store as a lineage.GraphSnapshot; valid while the read
+// lock that made it is held.
+type snapshot struct {
+	s       *Store
+	records []nodeRecord // by node id
+}
+
+// record returns node id's record; one missing when the cache was filled
+// (a node met before its record) is looked up again.
+func (v snapshot) record(id int32) nodeRecord {
+	r := v.records[id]
+	if r.v == nil && r.r == nil {
+		r = v.s.recordOf(v.s.graph.refs[id])
+	}
+	return r
+}
+
+func (v snapshot) ID(n lineage.NodeRef) (int32, bool) {
+	id, ok := v.s.graph.ids[n]
+	return id, ok
+}
+
+func (v snapshot) Ref(id int32) lineage.NodeRef { return v.s.graph.refs[id] }
+
+func (v snapshot) AppendPeers(dst, frontier []int32, dir lineage.EdgeDirection, rels []lineage.Relation) []int32 {
+	want := relMask(rels)
+	lists := v.s.graph.out
+	if dir == lineage.Incoming {
+		lists = v.s.graph.in
+	}
+	for _, id := range frontier {
+		for _, h := range lists[id] {
+			if want[h.rel] {
+				dst = append(dst, h.peer)
+			}
+		}
+	}
+	return dst
+}
+
+func (v snapshot) Kind(id int32) (lineage.Kind, bool) {
+	if r := v.record(id); r.v != nil {
+		return r.kind, true
+	}
+	return "", false
+}
+
+func (v snapshot) Pipeline(id int32) (string, bool) {
+	if r := v.record(id).r; r != nil {
+		return r.Pipeline, true
+	}
+	return "", false
+}
+
 // touching returns every edge leaving or entering ref.
 func (g *graph) touching(ref lineage.NodeRef) []lineage.Edge {
 	nodes := []lineage.NodeRef{ref}
@@ -153,6 +285,9 @@ func (g *graph) removeNodes(refs []lineage.NodeRef) {
 		}
 		g.out[id], g.in[id] = nil, nil
 		g.refs[id] = lineage.NodeRef{}
+		if int(id) < len(g.records) {
+			g.records[id] = nodeRecord{}
+		}
 	}
 	drop := func(h halfEdge) bool { return gone[h.peer] }
 	for p := range peers {
