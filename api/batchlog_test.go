@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -91,6 +92,56 @@ func TestLogArtifactsIsAllOrNothing(t *testing.T) {
 	}
 	// The cap: 1001 inputs are refused before any is looked at.
 	s.wantCode(t, "LIMIT_EXCEEDED", logBatch, map[string]any{"in": outputs("p", "r1", lineage.MaxLogBatch+1)})
+}
+
+// batchFailingStore fails every PutVersions, as a store that lost its disk
+// in the middle of a batch would.
+type batchFailingStore struct{ *countingStore }
+
+func (f batchFailingStore) PutVersions(context.Context, []lineage.VersionWrite) ([]lineage.PutResult, error) {
+	return nil, lineage.Errorf(lineage.EUNAVAILABLE, "the store is unavailable")
+}
+
+// withBodies turns inputs into logs of content sent in the call.
+func withBodies(in []map[string]any) []map[string]any {
+	for i, m := range in {
+		delete(m, "targetPath")
+		m["body"] = fmt.Sprintf("row,%d\n", i)
+	}
+	return in
+}
+
+// The bodies of a batch the store refuses are taken back: no blob stays
+// without a version. A retry of a written batch writes no second copy.
+func TestLogArtifactsLeavesNoBlobWithoutVersion(t *testing.T) {
+	failing := newServerOver(t, func(c *countingStore) lineage.Store { return batchFailingStore{c} })
+	failing.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
+	failing.wantCode(t, "UNAVAILABLE", logBatch, map[string]any{"in": withBodies(outputs("p", "", 20))})
+	if files := blobFiles(t, failing.dir); len(files) != 0 {
+		t.Fatalf("a refused batch left %d blobs: %v", len(files), files)
+	}
+
+	s := newServer(t)
+	s.mustDo(t, `mutation { upsertProject(input: {name: "p"}) { name } }`, nil, nil)
+	var first, again batchAnswer
+	s.mustDo(t, logBatch, map[string]any{"in": withBodies(outputs("p", "", 20))}, &first)
+	s.mustDo(t, logBatch, map[string]any{"in": withBodies(outputs("p", "", 20))}, &again)
+	for i := range first.LogArtifacts {
+		if first.LogArtifacts[i].UID != again.LogArtifacts[i].UID {
+			t.Fatalf("version %d: the retry is %s, not %s", i, again.LogArtifacts[i].UID, first.LogArtifacts[i].UID)
+		}
+	}
+	if files := blobFiles(t, s.dir); len(files) != 20 {
+		t.Fatalf("%d blobs for 20 versions logged twice: %v", len(files), files)
+	}
+	var got struct {
+		Artifact struct{ Key, TargetPath string }
+	}
+	s.mustDo(t, `{ artifact(uri: "store://datasets/p/out7") { key targetPath } }`, nil, &got)
+	b, err := os.ReadFile(strings.TrimPrefix(got.Artifact.TargetPath, "file://"))
+	if err != nil || string(b) != "row,7\n" {
+		t.Fatalf("out7's content at %s: %q, %v", got.Artifact.TargetPath, b, err)
+	}
 }
 
 // Another project's token may not log into a project, even as one input

@@ -72,18 +72,14 @@ func batchError(i int, err error) error {
 	return fmt.Errorf("artifacts[%d]: %w", i, err)
 }
 
-// commitBatch writes prepared logs from a bounded pool of workers. Logs of
-// data in place commit under one shared hold of contentMu for the whole
-// batch (a deletion waits for the batch).
+// commitBatch writes the bodies to blobs from a bounded pool of workers,
+// then every version in one PutVersions: the store takes the batch in one
+// transaction, or nothing of it, and then no blob of it stays. Logs of data
+// in place commit under one shared hold of contentMu for the whole batch
+// (a deletion waits for the batch).
 func (s *Service) commitBatch(ctx context.Context, prepared []preparedLog) ([]Version, error) {
-	for _, p := range prepared {
-		if p.content == nil {
-			s.contentMu.RLock()
-			defer s.contentMu.RUnlock()
-			break
-		}
-	}
-	out := make([]Version, len(prepared))
+	ws := make([]VersionWrite, len(prepared))
+	written := make([]string, len(prepared))
 	errs := make([]error, len(prepared))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -92,23 +88,54 @@ func (s *Service) commitBatch(ctx context.Context, prepared []preparedLog) ([]Ve
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if p := prepared[i]; p.content == nil {
-					out[i], errs[i] = s.putInPlace(ctx, p)
-				} else {
-					out[i], errs[i] = s.commitLog(ctx, p)
-				}
+				ws[i], written[i], errs[i] = s.storeContent(ctx, prepared[i])
 			}
 		}()
 	}
-	for i := range prepared {
-		next <- i
+	inPlace := false
+	for i, p := range prepared {
+		if p.content != nil {
+			next <- i
+		} else {
+			inPlace = true
+		}
 	}
 	close(next)
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, batchError(i, err)
+	if inPlace {
+		s.contentMu.RLock()
+		defer s.contentMu.RUnlock()
+	}
+	for i, p := range prepared {
+		if p.content == nil && errs[i] == nil {
+			ws[i], errs[i] = s.inPlaceWrite(ctx, p)
 		}
+	}
+	var results []PutResult
+	var err error
+	for i, e := range errs {
+		if e != nil {
+			err = batchError(i, e)
+			break
+		}
+	}
+	if err == nil {
+		results, err = s.store.PutVersions(ctx, ws)
+	}
+	if err == nil && len(results) != len(ws) {
+		err = fmt.Errorf("store: %d results for %d writes", len(results), len(ws))
+	}
+	out := make([]Version, len(prepared))
+	for i := range prepared {
+		var r PutResult
+		if err == nil {
+			r = results[i]
+		}
+		s.settle(ctx, written[i], r.Version, r.Created, err)
+		out[i] = r.Version
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

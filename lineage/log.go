@@ -259,22 +259,33 @@ func newVersion(proj Project, run *Run, req LogRequest, now time.Time) Version {
 // writing no new version removes the blob it wrote, so it leaves neither
 // an orphan nor a version behind.
 func (s *Service) commitLog(ctx context.Context, p preparedLog) (Version, error) {
-	v := p.version
-	w := VersionWrite{Tags: p.tags, Sources: p.sourceUIDs, Links: p.links}
 	if p.content == nil {
 		// Data in place. The hash is checked first, unlocked, as it reads the
 		// whole content; the commit is ordered with deletions (which check
 		// references) and checks again that the content is still there.
-		if err := s.verifyInPlace(ctx, v.TargetPath, v.Hash); err != nil {
+		if err := s.verifyInPlace(ctx, p.version.TargetPath, p.version.Hash); err != nil {
 			return Version{}, err
 		}
 		s.contentMu.RLock()
 		defer s.contentMu.RUnlock()
 		return s.putInPlace(ctx, p)
 	}
-	info, err := s.blobs.Put(ctx, v.TargetPath, p.content, s.Config.MaxUploadBytes)
+	w, written, err := s.storeContent(ctx, p)
 	if err != nil {
 		return Version{}, err
+	}
+	out, created, err := s.store.PutVersion(ctx, w)
+	s.settle(ctx, written, out, created, err)
+	return out, err
+}
+
+// storeContent writes p's content and returns the write of its version:
+// where the blob landed, its size, hash and uid.
+func (s *Service) storeContent(ctx context.Context, p preparedLog) (w VersionWrite, written string, err error) {
+	v := p.version
+	info, err := s.blobs.Put(ctx, v.TargetPath, p.content, s.Config.MaxUploadBytes)
+	if err != nil {
+		return VersionWrite{}, "", err
 	}
 	if info.Location == "" {
 		info.Location = v.TargetPath
@@ -284,38 +295,48 @@ func (s *Service) commitLog(ctx context.Context, p preparedLog) (Version, error)
 	// retry lands elsewhere but is the same version.
 	v.UID = versionUID(v, p.sourceUIDs, p.links)
 	v.TargetPath = info.Location
-	w.Version = v
-	out, created, err := s.store.PutVersion(ctx, w)
+	return VersionWrite{Version: v, Tags: p.tags, Sources: p.sourceUIDs, Links: p.links}, info.Location, nil
+}
+
+// settle ends a log once the store answered: a call that wrote no new
+// version removes the blob it wrote (written, "" for none), so it leaves
+// neither an orphan nor a version behind; should that fail too, it is an
+// orphan gc collects. A new version is published.
+func (s *Service) settle(ctx context.Context, written string, out Version, created bool, err error) {
 	if err != nil || !created {
-		// The blob just written belongs to no version: take it back. Should
-		// that fail too, it is an orphan gc collects.
-		if info.Location != out.TargetPath {
-			_ = s.blobs.Delete(context.WithoutCancel(ctx), info.Location)
+		if written != "" && written != out.TargetPath {
+			_ = s.blobs.Delete(context.WithoutCancel(ctx), written)
 		}
-		return out, err
+		return
 	}
 	s.events.Publish(out)
-	return out, nil
 }
 
 // putInPlace commits a log of data in place, after checking that the
-// content is still there; the caller holds contentMu.
+// content is still there. The caller holds contentMu.
 func (s *Service) putInPlace(ctx context.Context, p preparedLog) (Version, error) {
+	w, err := s.inPlaceWrite(ctx, p)
+	if err != nil {
+		return Version{}, err
+	}
+	out, created, err := s.store.PutVersion(ctx, w)
+	s.settle(ctx, "", out, created, err)
+	return out, err
+}
+
+// inPlaceWrite is the write of a log of data in place, once its content is
+// known to be still there. The caller holds contentMu.
+func (s *Service) inPlaceWrite(ctx context.Context, p preparedLog) (VersionWrite, error) {
 	v := p.version
 	if err := s.verifyInPlace(ctx, v.TargetPath, ""); err != nil {
-		return Version{}, err
+		return VersionWrite{}, err
 	}
 	identity := p.sourceUIDs
 	if p.sourcesOutsideUID {
 		identity = nil
 	}
 	v.UID = versionUID(v, identity, p.links)
-	w := VersionWrite{Version: v, Tags: p.tags, Sources: p.sourceUIDs, Links: p.links}
-	out, created, err := s.store.PutVersion(ctx, w)
-	if err == nil && created {
-		s.events.Publish(out)
-	}
-	return out, err
+	return VersionWrite{Version: v, Tags: p.tags, Sources: p.sourceUIDs, Links: p.links}, nil
 }
 
 // verifyInPlace checks that content this server may read at target (inside

@@ -1,6 +1,7 @@
 package lineage
 
 import (
+	"cmp"
 	"slices"
 )
 
@@ -32,6 +33,31 @@ func (w VersionWrite) Validate() error {
 		return Errorf(EINVALID, "an artifact version needs a uid, a project and a key")
 	case !v.Kind.Valid():
 		return Errorf(EINVALID, "unknown artifact kind %q", v.Kind)
+	}
+	return nil
+}
+
+// CheckBatch refuses a PutVersions batch that writes one (project, key,
+// iteration) twice, or holds an invalid write; it names the write at fault.
+func CheckBatch(ws []VersionWrite) error {
+	type slot struct {
+		project, key string
+		iteration    int
+	}
+	seen := make(map[slot]int, len(ws))
+	for i, w := range ws {
+		err := w.Validate()
+		for _, l := range w.Links {
+			err = cmp.Or(err, l.Validate())
+		}
+		if err != nil {
+			return Errorf(EINVALID, "writes[%d]: %v", i, err)
+		}
+		k := slot{w.Version.Project, w.Version.Key, w.Version.Iteration}
+		if j, dup := seen[k]; dup {
+			return Errorf(EINVALID, "writes[%d]: key %q (iteration %d) is written twice in one batch, also at %d", i, k.key, k.iteration, j)
+		}
+		seen[k] = i
 	}
 	return nil
 }

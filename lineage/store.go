@@ -85,6 +85,14 @@ type VersionWrite struct {
 	Links   []Link   // LINKS_TO edges
 }
 
+// PutResult is one write's outcome in PutVersions: the version stored, and
+// whether the write created it (false: the uid existed, and only the
+// write's tags were applied).
+type PutResult struct {
+	Version Version
+	Created bool
+}
+
 // Amendment corrects what was recorded from reports that arrived out of
 // order (OpenLineage events): a run's start moved earlier, a version's
 // times moved earlier, CONSUMED and DERIVED_FROM edges moved to the version
@@ -230,6 +238,12 @@ type Store interface {
 	// names at most one version per (project, key, iteration): applying it
 	// moves it, and sets UpdatedAt of the version that takes it.
 	PutVersion(ctx context.Context, w VersionWrite) (v Version, created bool, err error)
+	// PutVersions writes ws as PutVersion writes each one, in one
+	// transaction, and returns the results in order: if any write fails
+	// (EINVALID, or ENOTFOUND for a run, source or link target missing
+	// before the call), nothing is written. Two writes of one (project,
+	// key, iteration) are EINVALID.
+	PutVersions(ctx context.Context, ws []VersionWrite) ([]PutResult, error)
 	GetVersions(ctx context.Context, uids []string) ([]Version, error)
 	ListVersions(ctx context.Context, project string, f VersionFilter, page Page) (VersionPage, error)
 	TagVersion(ctx context.Context, uid, tag string, at time.Time) (Version, error)

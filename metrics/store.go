@@ -90,6 +90,11 @@ func (t *timedStore) PutVersion(ctx context.Context, w lineage.VersionWrite) (li
 // calls are not timed.
 func (t *timedStore) Unwrap() lineage.Store { return t.Store }
 
+func (t *timedStore) PutVersions(ctx context.Context, ws []lineage.VersionWrite) ([]lineage.PutResult, error) {
+	defer t.since("PutVersions", time.Now())
+	return t.Store.PutVersions(ctx, ws)
+}
+
 func (t *timedStore) GetVersions(ctx context.Context, uids []string) ([]lineage.Version, error) {
 	defer t.since("GetVersions", time.Now())
 	return t.Store.GetVersions(ctx, uids)

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) lineage.Store) {
 		{"Projects", projectTests},
 		{"Runs", runTests},
 		{"Versions", versionTests},
+		{"PutVersions", batchTests},
 		{"Tags", tagTests},
 		{"Edges", edgeTests},
 		{"ListVersions", listTests},

@@ -24,23 +24,35 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 	}
 	defer unlock()
 
-	st := s.staging()
+	st, ch := s.staging(), &change{}
+	created, err := s.stage(st, ch, w)
+	if err != nil {
+		return lineage.Version{}, false, err
+	}
+	ch.versions = st.change().versions
+	var out lineage.Version
+	if err := s.commitThen(ch, func() { out = cloneVersion(s.versions[v.UID]) }); err != nil {
+		return lineage.Version{}, false, err
+	}
+	return out, created, nil
+}
+
+// stage adds w to st and ch: a new version with its edges and tags, or
+// w.Tags given to the existing version with its uid (created false).
+func (s *Store) stage(st *staging, ch *change, w lineage.VersionWrite) (created bool, err error) {
+	v := w.Version
 	if _, ok := s.versions[v.UID]; ok {
 		old := st.get(v.UID)
 		for _, t := range lineage.Dedupe(w.Tags) {
 			st.give(old, t, v.UpdatedAt)
 		}
-		var out lineage.Version
-		if err := s.commitThen(st.change(), func() { out = cloneVersion(s.versions[v.UID]) }); err != nil {
-			return lineage.Version{}, false, err
-		}
-		return out, false, nil
+		return false, nil
 	}
-
-	ch, err := s.newVersionEdges(w)
+	edges, err := s.newVersionEdges(w)
 	if err != nil {
-		return lineage.Version{}, false, err
+		return false, err
 	}
+	ch.edges = append(ch.edges, edges.edges...)
 	nv := cloneVersion(&v)
 	nv.Tags = nil
 	if nv.UpdatedAt.IsZero() {
@@ -50,12 +62,42 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 	for _, t := range w.TagsHeld() {
 		st.give(&nv, t, time.Time{})
 	}
-	ch.versions = st.change().versions
-	var out lineage.Version
-	if err := s.commitThen(ch, func() { out = cloneVersion(s.versions[v.UID]) }); err != nil {
-		return lineage.Version{}, false, err
+	return true, nil
+}
+
+// PutVersions writes ws as PutVersion writes each, in one change: one
+// transaction and fsync (or one member of a group) for the whole batch.
+func (s *Store) PutVersions(ctx context.Context, ws []lineage.VersionWrite) ([]lineage.PutResult, error) {
+	if err := lineage.CheckBatch(ws); err != nil {
+		return nil, err
 	}
-	return out, true, nil
+	if len(ws) == 0 {
+		return []lineage.PutResult{}, nil
+	}
+	unlock, err := s.wlock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	st := s.staging()
+	ch := &change{}
+	out := make([]lineage.PutResult, len(ws))
+	for i, w := range ws {
+		if out[i].Created, err = s.stage(st, ch, w); err != nil {
+			return nil, err
+		}
+	}
+	ch.versions = st.change().versions
+	read := func() {
+		for i, w := range ws {
+			out[i].Version = cloneVersion(s.versions[w.Version.UID])
+		}
+	}
+	if err := s.commitThen(ch, read); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // newVersionEdges checks that the nodes a new version points to exist and

@@ -1,6 +1,7 @@
 // Package neo4j implements lineage.Store on Neo4j, the production backend,
-// with the official Go driver. It needs Neo4j 5.6 or later (COLLECT
-// subqueries), Community Edition or above; it is tested on 5.26 Community.
+// with the official Go driver. It needs Neo4j 5.23 or later (COLLECT and
+// CALL (x) subqueries), Community
+// Edition or above; it is tested on 5.26 Community.
 //
 // # Graph model
 //
@@ -23,6 +24,10 @@
 //	                    one per tag name and artifact iteration: holder
 //	                    (the uid of the version holding it, absent when
 //	                    none does) and writes (a counter written to lock it)
+//	(:Label {project, pair})
+//	                    one per label pair (labelPairs entry) of a project,
+//	                    for label filters (see labels.go)
+//	(:Schema {name})    the migrations the database has had
 //	(:Token {id})       name, role, projects, hash (the keyed hash of the
 //	                    secret, never the secret), createdAt, expiresAt,
 //	                    lastUsedAt; no relationships
@@ -34,6 +39,10 @@
 //	(:Run)-[:PRODUCED]->(:Version)         a run wrote a version
 //	(:Version)-[:DERIVED_FROM]->(:Version) a version was made from another
 //	(:Version)-[:LINKS_TO {name}]->(:Version)
+//
+// and one that is not an edge, named by no query of edges:
+//
+//	(:Version)-[:LABELED]->(:Label)       a version holds a label pair
 //
 // A Version's Tags are the names of the Tag nodes whose holder is its uid
 // (an indexed lookup), so a tag has one source of truth and moving it is
@@ -52,8 +61,9 @@
 // logged to a project nobody upserted. Users and pipelines are properties of
 // a run, not nodes, for the same reason.
 //
-// Values: times are int64 Unix nanoseconds (exact, and compared as integers
-// by the keyset cursors); labels, dataset and model metadata and extra are
+// Values: empty optional strings are not stored (read back as ""); times
+// are int64 Unix nanoseconds (exact, and compared as integers by the keyset
+// cursors); labels, dataset and model metadata and extra are
 // JSON strings, read back as written. Label filters compare labelKeys (every
 // key) and labelPairs (a JSON ["k","v"] for the first label of each key that
 // has a value), as lineage.LabelSelector.Matches looks at the first label of
@@ -67,14 +77,17 @@
 // # Schema
 //
 // Open applies, each only if missing: uniqueness constraints on
-// Project.name, Run (project, uid), Version.uid, Artifact (project, key) and
-// Tag (project, key, iteration, name); range indexes on Run (project,
+// Project.name, Run (project, uid), Version.uid, Artifact (project, key),
+// Tag (project, key, iteration, name), Label (project, pair) and Schema.name; range indexes on Run (project,
 // startedAt), Version (project, updatedAt), (project, key), (project, tree)
 // and (project, targetPath), Tag (project, name) and Tag holder; a text
-// index on Artifact.keyLower. Nothing needs the Enterprise Edition. Label, owner,
-// producer, kind and iteration filters are checked on the versions an
-// indexed field selects (the project at least): a listing counts every
-// match for Total anyway.
+// index on Artifact.keyLower. Nothing needs the Enterprise Edition. A
+// filter with a label pair starts from the Label node of the pair held by
+// the fewest versions and follows its LABELED relationships; owner,
+// producer, kind, iteration and key-only label filters are checked on the
+// versions an indexed field (the project at least) or a Label node selects.
+// A database written before Label nodes existed gets them at Open, once
+// (migrateLabels; a Schema node records it).
 //
 // # Transactions
 //
@@ -106,7 +119,13 @@
 // frontier nodes by the element ids the previous level returned; the last
 // level, which only tells whether the answer was cut, fetches element ids
 // alone (the expander's HasUnheld). The steps and the order of the answer
-// are Traverse's own. See Lineage for the alternatives measured.
+// are Traverse's own. See Lineage for the alternatives measured (a
+// quantified path pattern among them).
+//
+// # Batches
+//
+// PutVersions writes a batch in one transaction of four or five UNWIND
+// statements, whatever its size (see batch.go).
 //
 // # Errors
 //

@@ -155,7 +155,7 @@ func versionProps(v lineage.Version) (map[string]any, error) {
 	if len(v.ExternalSources) > 0 {
 		external = v.ExternalSources
 	}
-	return map[string]any{
+	props := map[string]any{
 		"uid":             v.UID,
 		"project":         v.Project,
 		"key":             v.Key,
@@ -185,7 +185,16 @@ func versionProps(v lineage.Version) (map[string]any, error) {
 		"dataset":         dataset,
 		"model":           model,
 		"extra":           extra,
-	}, nil
+	}
+	// Empty optional strings are not stored: a property costs its write and
+	// its index entries (tree and targetPath are indexed), and decVersion
+	// reads an absent one as "". No query compares them with "".
+	for _, k := range []string{"tree", "description", "targetPath", "format", "hash", "producerKind", "producerName", "producerUri", "producerOwner", "owner"} {
+		if props[k] == "" {
+			delete(props, k)
+		}
+	}
+	return props, nil
 }
 
 // versionReturn is the projection every query returning versions uses: the

@@ -71,6 +71,17 @@ func (s *Store) Edges(ctx context.Context, nodes []lineage.NodeRef, dir lineage.
 // (new nodes taken level by level in NodeRef order until Limit, edges from
 // expanded nodes to held ones), and rebuilding it from paths costs more
 // (paths multiply at every diamond).
+//
+// A quantified path pattern was measured too (Neo4j 5.26 Community, the
+// scale workload, small size): one statement reading every node within
+// Depth (ANY SHORTEST (s)((a)-[r]-(b) WHERE <the step's direction for
+// type(r)>){1,Depth}(y)) with its edges, traversed in memory. Upstream at
+// depth 3 from the chain's middle it took 10 ms against 13.5 ms level by
+// level; at depth 10 one statement ran for more than 200 s, against a p50
+// of 45 ms level by level (the steps mix directions, so the pattern is
+// undirected with a predicate on each relationship's direction, and the
+// search did not prune early). The walk level by level is kept: its cost
+// is bounded by Depth.
 func (s *Store) Lineage(ctx context.Context, q lineage.LineageQuery) (lineage.Graph, error) {
 	if err := q.Validate(); err != nil {
 		return lineage.Graph{}, err

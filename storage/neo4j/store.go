@@ -72,6 +72,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		d.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	if err := s.migrateLabels(ctx); err != nil {
+		d.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -122,6 +126,8 @@ var schema = []string{
 	"CREATE TEXT INDEX artifact_key_lower IF NOT EXISTS FOR (a:Artifact) ON (a.keyLower)",
 	"CREATE RANGE INDEX tag_project_name IF NOT EXISTS FOR (t:Tag) ON (t.project, t.name)",
 	"CREATE RANGE INDEX tag_holder IF NOT EXISTS FOR (t:Tag) ON (t.holder)",
+	"CREATE CONSTRAINT label_pair IF NOT EXISTS FOR (l:Label) REQUIRE (l.project, l.pair) IS UNIQUE",
+	"CREATE CONSTRAINT schema_name IF NOT EXISTS FOR (m:Schema) REQUIRE m.name IS UNIQUE",
 }
 
 // schemaWait bounds the wait for new indexes to come online.

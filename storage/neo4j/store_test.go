@@ -209,3 +209,91 @@ func TestReconnectsAfterRestart(t *testing.T) {
 		t.Fatalf("ListProjects after the restart: %v, %v", ps, err)
 	}
 }
+
+// TestConcurrentBatchesMoveOneTag races PutVersions batches that each give
+// "prod" of one slot to a version of their own (an existing uid, retagged)
+// and write new versions of shared label pairs beside it: every batch must
+// succeed, and exactly one version hold the tag at the end.
+func TestConcurrentBatchesMoveOneTag(t *testing.T) {
+	s := mustOpen(t, testConfig(t))
+	ctx := t.Context()
+	const writers = 8
+	at := func(i int) time.Time { return time.Unix(int64(1000+i), 0) }
+	version := func(uid string, iteration, i int) lineage.Version {
+		return lineage.Version{UID: uid, Project: "p", Key: "model", Kind: lineage.KindModel, Iteration: iteration,
+			Labels: []lineage.Label{{Key: "team", Value: new("ml")}}, CreatedAt: at(i)}
+	}
+	for i := range writers {
+		if _, _, err := s.PutVersion(ctx, lineage.VersionWrite{Version: version(fmt.Sprintf("m%d", i), 0, i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			retag := version(fmt.Sprintf("m%d", i), 0, 100+i)
+			retag.UpdatedAt = at(100 + i)
+			ws := []lineage.VersionWrite{{Version: retag, Tags: []string{"prod"}}}
+			for j := range 20 {
+				// Each batch's own slots (iterations), shared Label nodes.
+				ws = append(ws, lineage.VersionWrite{Version: version(fmt.Sprintf("n%d-%d", i, j), 1+i*100+j, 200+j), Tags: []string{"gold"}})
+			}
+			if _, err := s.PutVersions(ctx, ws); err != nil {
+				t.Errorf("PutVersions %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	page, err := s.ListVersions(ctx, "p", lineage.VersionFilter{Tag: "prod"}, lineage.Page{First: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Versions) != 1 || page.Total != 1 {
+		t.Fatalf("%d versions hold prod (total %d), want 1", len(page.Versions), page.Total)
+	}
+	labelled, err := s.ListVersions(ctx, "p", lineage.VersionFilter{Labels: []string{"team=ml"}}, lineage.Page{First: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := writers * 21; labelled.Total != want {
+		t.Fatalf("%d versions labelled team=ml, want %d", labelled.Total, want)
+	}
+}
+
+// TestOpenMigratesLabels opens a database as the code before Label nodes
+// left it (versions without LABELED relationships, no Schema marker) and
+// checks that label filters find its versions after Open.
+func TestOpenMigratesLabels(t *testing.T) {
+	cfg := testConfig(t)
+	s := mustOpen(t, cfg)
+	ctx := t.Context()
+	for i, team := range []string{"ml", "ml", "bi"} {
+		w := lineage.VersionWrite{Version: lineage.Version{UID: fmt.Sprintf("v%d", i), Project: "p", Key: fmt.Sprintf("k%d", i),
+			Kind: lineage.KindDataset, Labels: []lineage.Label{{Key: "team", Value: new(team)}}, CreatedAt: time.Unix(int64(100+i), 0)}}
+		if _, _, err := s.PutVersion(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sess := s.session(ctx, neo.AccessModeWrite)
+	res, err := sess.Run(ctx, "MATCH (l:Label) DETACH DELETE l WITH 1 AS x LIMIT 1 MATCH (m:Schema) DELETE m", nil)
+	if err == nil {
+		_, err = res.Consume(ctx)
+	}
+	sess.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Open of an old database: %v", err)
+	}
+	defer again.Close()
+	page, err := again.ListVersions(ctx, "p", lineage.VersionFilter{Labels: []string{"team=ml"}}, lineage.Page{First: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 2 || len(page.Versions) != 2 || page.Versions[0].UID != "v1" {
+		t.Fatalf("team=ml after the migration: %d of %d, want v1 and v0", len(page.Versions), page.Total)
+	}
+}

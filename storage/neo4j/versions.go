@@ -63,8 +63,10 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 			OPTIONAL MATCH (r:Run {project: $run.project, uid: $run.uid})
 			CALL { UNWIND $sources AS u MATCH (s:Version {uid: u}) RETURN collect(s) AS sources }
 			CALL { UNWIND $links AS l MATCH (o:Version {uid: l.uid}) RETURN collect({to: o, name: l.name}) AS links }
-			WITH e, r, sources, links,
-			     e IS NULL AND ($run IS NULL OR r IS NOT NULL) AND size(sources) = size($sources) AND size(links) = size($links) AS create
+			CALL { UNWIND $props.labelPairs AS p MATCH (l:Label {project: $props.project, pair: p}) RETURN collect(l) AS labels }
+			WITH e, r, sources, links, labels, size(labels) = size($props.labelPairs) AS labelled,
+			     e IS NULL AND ($run IS NULL OR r IS NOT NULL) AND size(sources) = size($sources) AND size(links) = size($links) AS found
+			WITH e, r, sources, links, labels, labelled, found, found AND labelled AS create
 			FOREACH (_ IN CASE WHEN create THEN [1] ELSE [] END |
 				MERGE (a:Artifact {project: $props.project, key: $props.key})
 				ON CREATE SET a.keyLower = $props.keyLower
@@ -72,8 +74,9 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 				SET v = $props, v.loggedAt = timestamp()
 				FOREACH (x IN CASE WHEN r IS NULL THEN [] ELSE [r] END | CREATE (x)-[:PRODUCED]->(v))
 				FOREACH (s IN sources | CREATE (v)-[:DERIVED_FROM]->(s))
-				FOREACH (l IN links | FOREACH (o IN [l.to] | CREATE (v)-[:LINKS_TO {name: l.name}]->(o))))
-			RETURN e IS NOT NULL, create, r IS NOT NULL, [s IN sources | s.uid], [l IN links | l.to.uid]`,
+				FOREACH (l IN links | FOREACH (o IN [l.to] | CREATE (v)-[:LINKS_TO {name: l.name}]->(o)))
+				FOREACH (l IN labels | CREATE (v)-[:LABELED]->(l)))
+			RETURN e IS NOT NULL, create, r IS NOT NULL, [s IN sources | s.uid], [l IN links | l.to.uid], found`,
 			map[string]any{"uid": v.UID, "run": run, "sources": sources, "links": links, "props": props})
 		if err != nil {
 			return result{}, err
@@ -82,6 +85,10 @@ func (s *Store) PutVersion(ctx context.Context, w lineage.VersionWrite) (lineage
 			// The uid exists: apply w.Tags only, at the time of this write.
 			got, err := retag(ctx, tx, v.UID, lineage.Dedupe(w.Tags), at)
 			return result{v: got}, err
+		}
+		if rec.Values[1] != true && rec.Values[5] == true {
+			// Only Label nodes are missing: create them, and run again.
+			return result{}, &errNewTags{labels: labelNodes(v.Project, props)}
 		}
 		if rec.Values[1] != true {
 			found := map[string]bool{}
@@ -159,15 +166,33 @@ func linkParams(ls []lineage.Link) ([]any, error) {
 // with every waiter.
 
 // errNewTags is returned from a transaction that found a tag without its
-// Tag node: the caller creates it in a transaction of its own (see
+// Tag node: the caller creates them in a transaction of its own (see
 // writeTags) and runs the first one again.
 type errNewTags struct {
-	project, key string
-	iteration    int64
-	tags         []string
+	nodes  []tagNode
+	labels []labelNode // Label nodes (see labels.go) to create too
 }
 
 func (e *errNewTags) Error() string { return "neo4j: new tags to create first" }
+
+// tagNode names a Tag node: a tag's name in one (project, key, iteration).
+type tagNode struct {
+	project, key string
+	iteration    int64
+	name         string
+}
+
+func (n tagNode) param() map[string]any {
+	return map[string]any{"project": n.project, "key": n.key, "iteration": n.iteration, "name": n.name}
+}
+
+// sortTagNodes sorts nodes in the order every write locks Tag nodes in.
+func sortTagNodes(nodes []tagNode) {
+	slices.SortFunc(nodes, func(a, b tagNode) int {
+		return cmp.Or(cmp.Compare(a.project, b.project), cmp.Compare(a.key, b.key),
+			cmp.Compare(a.iteration, b.iteration), cmp.Compare(a.name, b.name))
+	})
+}
 
 // giveTags puts tags on the version uid, taking each from the version that
 // holds it in its scope, and returns how many it took. Every Tag node must
@@ -194,9 +219,9 @@ func giveTags(ctx context.Context, tx neo.ManagedTransaction, uid string, tags [
 		switch {
 		case rec.Values[1] != true:
 			if missing == nil {
-				missing = &errNewTags{project: str(rec.Values[3]), key: str(rec.Values[4]), iteration: num(rec.Values[5])}
+				missing = &errNewTags{}
 			}
-			missing.tags = append(missing.tags, str(rec.Values[0]))
+			missing.nodes = append(missing.nodes, tagNode{str(rec.Values[3]), str(rec.Values[4]), num(rec.Values[5]), str(rec.Values[0])})
 		case rec.Values[2] == true:
 			taken++
 		}
@@ -219,15 +244,32 @@ func writeTags[T any](ctx context.Context, s *Store, work func(tx neo.ManagedTra
 		if !errors.As(err, &nt) || attempt == 3 {
 			return v, err
 		}
-		if _, err := write(ctx, s, func(tx neo.ManagedTransaction) (struct{}, error) {
-			return struct{}{}, consume(ctx, tx, `
-				UNWIND $tags AS tag
-				MERGE (:Tag {project: $project, key: $key, iteration: $iteration, name: tag})`,
-				map[string]any{"project": nt.project, "key": nt.key, "iteration": nt.iteration, "tags": nt.tags})
-		}); err != nil {
+		if err := createTags(ctx, s, nt.nodes); err != nil {
+			return v, err
+		}
+		if err := createLabels(ctx, s, nt.labels); err != nil {
 			return v, err
 		}
 	}
+}
+
+// createTags MERGEs Tag nodes, in sorted order, in a transaction of its own.
+func createTags(ctx context.Context, s *Store, nodes []tagNode) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	sortTagNodes(nodes)
+	params := make([]any, len(nodes))
+	for i, n := range nodes {
+		params[i] = n.param()
+	}
+	_, err := write(ctx, s, func(tx neo.ManagedTransaction) (struct{}, error) {
+		return struct{}{}, consume(ctx, tx, `
+			UNWIND $tags AS t
+			MERGE (:Tag {project: t.project, key: t.key, iteration: t.iteration, name: t.name})`,
+			map[string]any{"tags": params})
+	})
+	return err
 }
 
 // retag gives tags to an existing version and returns it; when it took one,
