@@ -182,7 +182,8 @@ class Queries:
             direction = pb.LineageSubgraphQueryOptions.UPSTREAM
         opts = pb.LineageSubgraphQueryOptions(max_num_hops=q["depth"], direction=direction)
         opts.starting_artifacts.filter_query = "id = %d" % self.artifact_id(q["ref"])
-        start = 1 if op == "impact" else 0  # impact lists what is downstream, not the start
+        # impact lists (and counts) what is downstream, not the start
+        start = 1 if op in ("impact", "impact-counts") else 0
 
         def lineage():
             g = self.store.get_lineage_subgraph(opts, ["artifacts", "executions", "events"])

@@ -13,6 +13,9 @@ const (
     nodes { id type depth } edges { from to relation } truncated } }`
 	impactQuery = `query($u: String!, $depth: Int, $limit: Int) {
   impact(uri: $u, depth: $depth, limit: $limit) { artifacts { uid } runs { uid } truncated } }`
+	impactCountsQuery = `query($u: String!, $depth: Int, $limit: Int) {
+  impact(uri: $u, depth: $depth, limit: $limit) {
+    counts { artifacts artifactsByKind { kind count } runs pipelines byDepth { depth artifacts runs } hidden complete } } }`
 )
 
 // run returns a function that sends q once and tells its answer's size.
@@ -28,6 +31,15 @@ func (h *overHTTP) run(q Query) func() (int, error) {
 			var out struct{ Lineage struct{ Nodes []struct{} } }
 			err := h.srv.c.do(lineageQuery, vars, &out)
 			return len(out.Lineage.Nodes), err
+		}
+	case "impact-counts":
+		vars := map[string]any{"u": h.uri(q.Ref), "depth": q.Depth, "limit": q.Limit}
+		return func() (int, error) {
+			var out struct {
+				Impact struct{ Counts struct{ Artifacts, Runs int } }
+			}
+			err := h.srv.c.do(impactCountsQuery, vars, &out)
+			return out.Impact.Counts.Artifacts + out.Impact.Counts.Runs, err
 		}
 	default:
 		vars := map[string]any{"u": h.uri(q.Ref), "depth": q.Depth, "limit": q.Limit}

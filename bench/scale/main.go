@@ -22,19 +22,21 @@ import (
 
 type options struct {
 	size, backend, out, work string
-	mlmd, keep               bool
+	mlmd, keep, service      bool
 	seed                     uint64
 	clients, iterations      int
 	budget                   time.Duration
 	lineageLimit, impactLim  int
 	rpsConns                 int
 	rpsTime                  time.Duration
+	bulkCalls                int
 }
 
 func parseFlags() options {
 	var o options
 	flag.StringVar(&o.size, "size", "small", "workload size: small (≈10k versions), medium (≈100k), large (≈1M)")
 	flag.StringVar(&o.backend, "backend", "embedded", "embedded, or neo4j (at NEO4J_URI; an empty database)")
+	flag.BoolVar(&o.service, "service", true, "load and query through the Go Service in this process too (false: over HTTP only)")
 	flag.BoolVar(&o.mlmd, "mlmd", true, "load and query ML Metadata too (bench/mlmd, in a cached venv)")
 	flag.StringVar(&o.out, "out", "bench/results", "where <size>-<backend>.json is written")
 	flag.StringVar(&o.work, "work", "", "work directory for the stores (default: a temporary one, removed after)")
@@ -50,6 +52,7 @@ func parseFlags() options {
 	flag.IntVar(&o.impactLim, "impact-limit", 9999, "node limit of the impact queries")
 	flag.IntVar(&o.rpsConns, "rps-conns", 32, "connections of the artifact(uri) throughput run")
 	flag.DurationVar(&o.rpsTime, "rps-time", 10*time.Second, "length of the artifact(uri) and minimal-handler throughput runs; 0: none")
+	flag.IntVar(&o.bulkCalls, "bulk-calls", 20, "logArtifacts calls of 1000 versions timed after the load; 0: none")
 	flag.Parse()
 	return o
 }
@@ -86,8 +89,10 @@ func run(o options) error {
 	r := Result{Size: o.size, Backend: o.backend, Seed: o.seed, Clients: o.clients,
 		Started: time.Now().UTC().Format(time.RFC3339), Queries: queries(spec.Targets(), o.lineageLimit, o.impactLim)}
 	log.Printf("%s workload on %s, %d CPUs, work in %s", o.size, o.backend, runtime.NumCPU(), work)
-	if err := r.inProcess(o, spec, filepath.Join(work, "service"), uri); err != nil {
-		return fmt.Errorf("in process: %w", err)
+	if o.service {
+		if err := r.inProcess(o, spec, filepath.Join(work, "service"), uri); err != nil {
+			return fmt.Errorf("in process: %w", err)
+		}
 	}
 	if err := r.overHTTP(o, spec, filepath.Join(work, "http"), uri); err != nil {
 		return fmt.Errorf("over HTTP: %w", err)

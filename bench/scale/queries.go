@@ -13,7 +13,7 @@ import (
 // Service, the GraphQL API and ML Metadata each run their equivalent.
 type Query struct {
 	Name      string       `json:"name"`
-	Op        string       `json:"op"` // artifact, artifacts, lineage, impact
+	Op        string       `json:"op"` // artifact, artifacts, lineage, impact, impact-counts
 	Ref       workload.Ref `json:"ref,omitzero"`
 	Project   string       `json:"project,omitempty"`
 	Labels    []string     `json:"labels,omitempty"`
@@ -46,7 +46,10 @@ func queries(t workload.Targets, lineageLimit, impactLimit int) []Query {
 	}{{"hub", t.Hub}, {"mid-chain", t.MidChain}, {"leaf", t.Leaf}} {
 		qs = append(qs, Query{Name: "impact " + imp.name, Op: "impact", Ref: imp.ref, Depth: 10, Limit: impactLimit})
 	}
-	return qs
+	// The counts of everything downstream of the hub, without the listing
+	// (limit 1 lists nothing but the start); ML Metadata's answer is its
+	// whole subgraph, as for "impact hub".
+	return append(qs, Query{Name: "impact hub counts", Op: "impact-counts", Ref: t.Hub, Depth: 10, Limit: 1})
 }
 
 // Timing is a query's latency over its iterations, and the size of its

@@ -7,12 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"text/tabwriter"
+
+	"github.com/artigraph/artigraph/lineage"
 )
 
 // Side is one way into Artigraph: its load and its query timings.
 type Side struct {
 	Ingest  Ingest            `json:"ingest"`
 	Queries map[string]Timing `json:"queries"`
+	Bulk    *Bulk             `json:"bulk,omitempty"`
 }
 
 // Result is everything one run measured; it is written as JSON.
@@ -63,13 +66,17 @@ func (r Result) printTable(out io.Writer) {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
 	fmt.Fprintf(w, "query\tin process p50 / p99 ms\tHTTP p50 / p99 ms\tMLMD p50 / p99 ms\tMLMD/HTTP (p50)\tanswer size svc / http / mlmd\t\n")
 	for _, q := range r.Queries {
-		s, h := r.Service.Queries[q.Name], r.HTTP.Queries[q.Name]
+		h := r.HTTP.Queries[q.Name]
+		svc, svcItems := "-", "-"
+		if s, ok := r.Service.Queries[q.Name]; ok {
+			svc, svcItems = pair(s), fmt.Sprint(s.Items)
+		}
 		m, ok := r.mlmdTiming(q.Name)
 		mlmd, ratio, items := "-", "-", "-"
 		if ok {
 			mlmd, ratio, items = pair(m), fmt.Sprintf("%.1f×", m.P50ms/h.P50ms), fmt.Sprint(m.Items)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d / %d / %s\t\n", q.Name, pair(s), pair(h), mlmd, ratio, s.Items, h.Items, items)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s / %d / %s\t\n", q.Name, svc, pair(h), mlmd, ratio, svcItems, h.Items, items)
 	}
 	w.Flush()
 	r.printIngest(out)
@@ -93,9 +100,23 @@ func (r Result) printIngest(out io.Writer) {
 		mlmdRate = fmt.Sprintf("%.0f (batched, one client)", r.MLMD.Ingest.VersionsPerS)
 		mlmdLoad = fmt.Sprintf("%.1f (file %.0f MB)", r.MLMD.Ingest.Seconds, float64(r.MLMD.Ingest.FileBytes)/1e6)
 	}
-	fmt.Fprintf(w, "ingest versions/s, 1 client\t%.0f\t%.0f\t%s\t\n", s.OneClientPerS, h.OneClientPerS, mlmdRate)
-	fmt.Fprintf(w, "ingest versions/s, %d clients\t%.0f\t%.0f\t-\t\n", r.Clients, s.ManyClientPerS, h.ManyClientPerS)
-	fmt.Fprintf(w, "whole load, s (%d versions, %d runs)\t%.1f\t%.1f\t%s\t\n", s.Versions, s.Runs, s.Seconds, h.Seconds, mlmdLoad)
+	// In process is "-" when that side did not run (-service=false).
+	svc := func(format string, v float64) string {
+		if s.Versions == 0 {
+			return "-"
+		}
+		return fmt.Sprintf(format, v)
+	}
+	fmt.Fprintf(w, "ingest versions/s, 1 client\t%s\t%.0f\t%s\t\n", svc("%.0f", s.OneClientPerS), h.OneClientPerS, mlmdRate)
+	fmt.Fprintf(w, "ingest versions/s, %d clients\t%s\t%.0f\t-\t\n", r.Clients, svc("%.0f", s.ManyClientPerS), h.ManyClientPerS)
+	if hb := r.HTTP.Bulk; hb != nil {
+		sb := "-"
+		if r.Service.Bulk != nil {
+			sb = fmt.Sprintf("%.0f", r.Service.Bulk.PerS)
+		}
+		fmt.Fprintf(w, "logArtifacts, %d a call, versions/s (%d calls)\t%s\t%.0f\t-\t\n", lineage.MaxLogBatch, hb.Calls, sb, hb.PerS)
+	}
+	fmt.Fprintf(w, "whole load, s (%d versions, %d runs)\t%s\t%.1f\t%s\t\n", h.Versions, h.Runs, svc("%.1f", s.Seconds), h.Seconds, mlmdLoad)
 	fmt.Fprintf(w, "restart: /healthz 200 after, ms\t-\t%.0f\t-\t\n", r.Start.HealthzMs)
 	fmt.Fprintf(w, "restart: /readyz 200 after, ms\t-\t%.0f\t-\t\n", r.Start.ReadyzMs)
 	fmt.Fprintf(w, "server peak RSS (VmHWM), MiB\t-\t%.0f (%.0f B/version)\t-\t\n",

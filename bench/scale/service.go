@@ -131,6 +131,15 @@ func (p *inProcess) run(q Query) func() (int, error) {
 			g, err := p.svc.Lineage(p.ctx, p.uri(q.Ref), lineage.Direction(q.Direction), &q.Depth, &q.Limit)
 			return len(g.Nodes), err
 		}
+	case "impact-counts":
+		return func() (int, error) {
+			im, err := p.svc.Impact(p.ctx, p.uri(q.Ref), &q.Depth, &q.Limit)
+			if err != nil {
+				return 0, err
+			}
+			c, err := p.svc.ImpactCounts(p.ctx, im)
+			return c.Artifacts + c.Runs, err
+		}
 	default:
 		return func() (int, error) {
 			im, err := p.svc.Impact(p.ctx, p.uri(q.Ref), &q.Depth, &q.Limit)

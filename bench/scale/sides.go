@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/artigraph/artigraph/bench/workload"
+	"github.com/artigraph/artigraph/lineage"
 )
 
 // inProcess loads and queries the workload through a Service in this process.
@@ -24,7 +25,12 @@ func (r *Result) inProcess(o options, s workload.Spec, dir, neo4jURI string) err
 	}
 	r.Service.Ingest = p.ing
 	log.Printf("in process: loaded in %.1fs; timing queries", p.ing.Seconds)
-	r.Service.Queries, err = timeAll(r.Queries, o.iterations, o.budget, p.run)
+	if r.Service.Queries, err = timeAll(r.Queries, o.iterations, o.budget, p.run); err != nil || o.bulkCalls == 0 {
+		return err
+	}
+	log.Printf("in process: %d logArtifacts calls of %d versions", o.bulkCalls, lineage.MaxLogBatch)
+	b, err := p.bulk(o.bulkCalls)
+	r.Service.Bulk = &b
 	return err
 }
 
@@ -61,7 +67,16 @@ func (r *Result) overHTTP(o options, s workload.Spec, dir, neo4jURI string) erro
 			return err
 		}
 	}
-	return r.restart(srv, h.ing.Versions)
+	versions := h.ing.Versions
+	if o.bulkCalls > 0 {
+		log.Printf("over HTTP: %d logArtifacts calls of %d versions", o.bulkCalls, lineage.MaxLogBatch)
+		b, err := h.bulk(o.bulkCalls)
+		if err != nil {
+			return err
+		}
+		r.HTTP.Bulk, versions = &b, versions+b.Versions
+	}
+	return r.restart(srv, versions)
 }
 
 // restart reads the server's peak memory, stops it and starts it again on
