@@ -59,7 +59,9 @@ const schemaMarker = "artigraph"
 // existed their LABELED relationships, once: a marker node records that it
 // ran. Versions written since have theirs from the start (and are skipped:
 // a version has all its relationships or none). It runs at Open, in
-// batches; writers of the old code must be stopped by then.
+// batches; writers of the old code must be stopped by then. Two replicas
+// opening at once may both run it: MERGE, which locks both ends, gives a
+// version one relationship per pair whoever writes it.
 func (s *Store) migrateLabels(ctx context.Context) error {
 	done, err := read(ctx, s, func(tx neo.ManagedTransaction) (bool, error) {
 		recs, err := collect(ctx, tx, "MATCH (m:Schema {name: $name}) WHERE m.labelNodes RETURN 1", map[string]any{"name": schemaMarker})
@@ -76,7 +78,7 @@ func (s *Store) migrateLabels(ctx context.Context) error {
 		CALL (v) {
 			UNWIND v.labelPairs AS p
 			MERGE (l:Label {project: v.project, pair: p})
-			CREATE (v)-[:LABELED]->(l)
+			MERGE (v)-[:LABELED]->(l)
 		} IN TRANSACTIONS OF 1000 ROWS`, nil)
 	if err == nil {
 		_, err = res.Consume(ctx)

@@ -284,11 +284,32 @@ func TestOpenMigratesLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	again, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatalf("Open of an old database: %v", err)
+	// Replicas starting together all migrate: each version still ends up
+	// with one relationship per pair.
+	opened := make([]*Store, 4)
+	errs := make([]error, len(opened))
+	var wg sync.WaitGroup
+	for i := range opened {
+		wg.Go(func() { opened[i], errs[i] = Open(ctx, cfg) })
 	}
-	defer again.Close()
+	wg.Wait()
+	for i, o := range opened {
+		if errs[i] != nil {
+			t.Fatalf("Open of an old database: %v", errs[i])
+		}
+		defer o.Close()
+	}
+	again := opened[0]
+	rels, err := read(ctx, again, func(tx neo.ManagedTransaction) (int64, error) {
+		rec, err := single(ctx, tx, "MATCH (:Version)-[r:LABELED]->(:Label) RETURN count(r)", nil)
+		if err != nil {
+			return 0, err
+		}
+		return num(rec.Values[0]), nil
+	})
+	if err != nil || rels != 3 {
+		t.Fatalf("%d LABELED relationships after the migrations (%v), want 3", rels, err)
+	}
 	page, err := again.ListVersions(ctx, "p", lineage.VersionFilter{Labels: []string{"team=ml"}}, lineage.Page{First: 10})
 	if err != nil {
 		t.Fatal(err)
