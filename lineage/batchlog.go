@@ -10,18 +10,18 @@ import (
 // MaxLogBatch is the most versions one LogArtifacts call logs.
 const MaxLogBatch = 1000
 
-// logBatchWorkers bounds the writes of one LogArtifacts call in flight: enough
-// for a store that commits waiting writes together (the embedded store's
-// group commit) to take many in one commit.
+// logBatchWorkers bounds the bodies of one LogArtifacts call written to blobs
+// at once.
 const logBatchWorkers = 128
 
 // LogArtifacts logs versions in one call (a run's outputs), returning them
 // in the order asked. Every request is validated and prepared (sources
 // and links resolved, in-place content checked) before anything is
 // written, so one bad request fails the whole call with nothing written.
-// The writes then go out concurrently from a bounded pool. A store failure
-// during them may leave some written: each is a whole version, and a retry
-// of the call is idempotent (an identical log returns its version).
+// The bodies then go to blobs from a bounded pool, and the versions to the
+// store in one PutVersions: all of them or none (then the bodies are
+// removed). A retry of the call is idempotent (an identical log returns its
+// version).
 func (s *Service) LogArtifacts(ctx context.Context, reqs []LogRequest) ([]Version, error) {
 	if len(reqs) > MaxLogBatch {
 		return nil, Errorf(ELIMIT, "at most %d artifacts may be logged in one call, not %d", MaxLogBatch, len(reqs))
