@@ -47,7 +47,8 @@ describe('signing in', () => {
     expect(field.getAttribute('type')).toBe('password');
     expect(field.getAttribute('name')).toBeNull();
     expect(screen.getByText(/This server requires an access token/)).toBeTruthy();
-    expect(document.title).toBe('Sign in · Artigraph');
+    // The title follows the page in an effect, after the panel shows.
+    await waitFor(() => expect(document.title).toBe('Sign in · Artigraph'));
 
     await userEvent.type(field, GOOD);
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
